@@ -37,7 +37,7 @@ class Scheme:
     relations: tuple[str, ...]
     config_xml: str
 
-    @functools.cached_property
+    @property  # not cached_property: a slots dataclass has no __dict__ to cache into
     def control_of_label(self) -> dict[str, str]:
         return {label: control for control, values in self.labels.items() for label in values}
 
