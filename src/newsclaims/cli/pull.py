@@ -1,0 +1,37 @@
+"""`newsclaims pull -o DIR`: a snapshot export of the project, kept verbatim with its sha256."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from newsclaims import labelstudio
+from newsclaims.cli._output import emit_json, handle_errors
+
+
+@handle_errors
+def pull(
+    out_dir: Annotated[
+        Path, typer.Option("-o", "--out", help="Directory for the export and sidecar.")
+    ],
+    project: Annotated[
+        str, typer.Option("--project", help="Project title.")
+    ] = labelstudio.DEFAULT_PROJECT,
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Export every task (annotations, full predictions) as native JSON + .meta.json."""
+    result = labelstudio.pull(out_dir, project_title=project)
+    if json_out:
+        emit_json({"export": str(result.path), "meta": str(result.meta_path), **result.meta})
+    else:
+        meta = result.meta
+        typer.echo(
+            f"pull: {result.path} ({meta['task_count']} tasks, "
+            f"{meta['annotation_count']} annotations, sha256 {meta['export_sha256'][:12]})"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("pull")(pull)

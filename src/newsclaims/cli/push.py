@@ -1,0 +1,62 @@
+"""`newsclaims push ARTICLES.jsonl`: import articles as Label Studio tasks, idempotently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from newsclaims import labelstudio
+from newsclaims.cli._output import (
+    emit_json,
+    exit_code_for,
+    handle_errors,
+    print_problems,
+    problems_document,
+)
+
+
+@handle_errors
+def push(
+    articles: Annotated[
+        Path, typer.Argument(help="articles.jsonl written by `newsclaims ingest`.")
+    ],
+    project: Annotated[
+        str, typer.Option("--project", help="Project title.")
+    ] = labelstudio.DEFAULT_PROJECT,
+    predictions: Annotated[
+        Path | None,
+        typer.Option("--predictions", help="JSONL of {article_id, model_version, score, result}."),
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1)
+    ] = labelstudio.DEFAULT_BATCH_SIZE,
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Validate, ensure the project from label_config.xml, import what is not there yet."""
+    result = labelstudio.push(
+        articles, project_title=project, predictions=predictions, batch_size=batch_size
+    )
+    if json_out:
+        emit_json(
+            problems_document(
+                result.problems,
+                project_id=result.project_id,
+                imported=result.imported,
+                skipped=result.skipped,
+                failed=result.failed,
+                predictions=result.predictions,
+            )
+        )
+    else:
+        print_problems(result.problems)
+        if result.project_id is None:
+            typer.echo("push: input has errors; nothing sent", err=True)
+        else:
+            typer.echo(f"push: project {project!r} (id {result.project_id}): {result.summary()}")
+    raise typer.Exit(int(exit_code_for(result.problems)))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("push")(push)

@@ -1,0 +1,450 @@
+"""Talking to Label Studio through label-studio-sdk: connect, ensure the project, push, pull.
+
+Why it works the way it does:
+- Label Studio never de-duplicates imports, so push asks the project which article_ids
+  it already holds and sends only the rest. A run cut off half-way (either side killed)
+  therefore finishes on the next run with no duplicate and none missing.
+- The server accepts a label config that drops labels existing annotations use (measured
+  on 1.23.2), so push checks that itself before updating the project's config.
+- The plain export lists predictions by id only; pull takes a snapshot export with full
+  predictions and keeps it byte for byte, with its sha256 in a sidecar.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import orjson
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+from tqdm import tqdm
+
+from newsclaims.atomic import atomic_write_bytes, atomic_write_text
+from newsclaims.errors import NewsclaimsError, Problem, Severity
+from newsclaims.push_input import PushInput, load_push_input
+from newsclaims.scheme import Scheme, load_scheme
+from newsclaims.studio import Connection, connection, health, server_version
+
+DEFAULT_PROJECT = "newsclaims"
+DEFAULT_BATCH_SIZE = 100
+_PAGE_SIZE = 1000
+T = TypeVar("T")
+
+
+@dataclass
+class Studio:
+    """A checked connection: the SDK client plus where it points (never the key)."""
+
+    client: LabelStudio
+    url: str
+    version: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectInfo:
+    id: int
+    title: str
+    created: bool
+    config_updated: bool
+
+
+@dataclass
+class PushResult:
+    project_id: int | None
+    imported: int = 0
+    skipped: int = 0
+    failed: int = 0
+    predictions: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"imported {self.imported}, skipped {self.skipped} (already in project), "
+            f"failed {self.failed}; predictions attached {self.predictions}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PullResult:
+    path: Path
+    meta_path: Path
+    meta: dict[str, Any]
+
+
+def _call(what: str, url: str, func: Callable[[], T]) -> T:
+    """Run one SDK call; turn transport and HTTP errors into one line (no key, no traceback)."""
+    try:
+        return func()
+    except ApiError as exc:
+        if exc.status_code in (401, 403):
+            raise NewsclaimsError(
+                f"Label Studio at {url} rejected the API key (HTTP {exc.status_code}) while {what}"
+            ) from None
+        detail = _short(exc.body)
+        raise NewsclaimsError(
+            f"Label Studio at {url} answered HTTP {exc.status_code} while {what}: {detail}"
+        ) from None
+    except httpx.HTTPError as exc:
+        raise NewsclaimsError(
+            f"cannot reach Label Studio at {url} while {what} ({type(exc).__name__})"
+        ) from None
+
+
+def _short(body: Any, limit: int = 300) -> str:
+    text = body if isinstance(body, str) else orjson.dumps(body).decode("utf-8", "replace")
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def connect(conn: Connection | None = None, *, timeout: float = 120.0) -> Studio:
+    """A client for the configured server, after checking it is up and takes the key."""
+    conn = conn or connection()
+    if not health(conn.url, timeout=5.0):
+        hint = " (start it with `newsclaims studio start`)" if conn.local else ""
+        raise NewsclaimsError(f"cannot reach Label Studio at {conn.url}{hint}")
+    client = LabelStudio(base_url=conn.url, api_key=conn.api_key, timeout=timeout)
+    _call("checking the API key", conn.url, client.users.whoami)
+    return Studio(client, conn.url, server_version(conn.url))
+
+
+def find_project(studio: Studio, title: str) -> Any | None:
+    """The project with exactly this title (the lowest id if several share it)."""
+    pager = _call(
+        "listing projects",
+        studio.url,
+        lambda: studio.client.projects.list(title=title, page_size=100),
+    )
+    matches = _call("listing projects", studio.url, lambda: [p for p in pager if p.title == title])
+    return min(matches, key=lambda p: p.id) if matches else None
+
+
+def ensure_project(studio: Studio, title: str, scheme: Scheme | None = None) -> ProjectInfo:
+    """Create the project from label_config.xml, or bring its config up to date.
+
+    Refuses (NewsclaimsError) when the new config would drop a label, choice or
+    relation that an existing annotation uses: those annotations would stop
+    loading in the editor and fail validation.
+    """
+    scheme = scheme or load_scheme()
+    project = find_project(studio, title)
+    if project is None:
+        created = _call(
+            "creating the project",
+            studio.url,
+            lambda: studio.client.projects.create(title=title, label_config=scheme.config_xml),
+        )
+        return ProjectInfo(created.id, title, created=True, config_updated=False)
+    current = _call(
+        "reading the project", studio.url, lambda: studio.client.projects.get(id=project.id)
+    )
+    if _normalise(current.label_config or "") == _normalise(scheme.config_xml):
+        return ProjectInfo(project.id, title, created=False, config_updated=False)
+    missing = sorted(used_names(studio, project.id) - scheme_names(scheme))
+    if missing:
+        shown = ", ".join(f"{control}={value}" for control, value in missing)
+        raise NewsclaimsError(
+            f"label_config.xml would remove what existing annotations in project {title!r} "
+            f"(id {project.id}) use: {shown}; keep them in the config or fix those annotations"
+        )
+    _call(
+        "updating the project's label config",
+        studio.url,
+        lambda: studio.client.projects.update(id=project.id, label_config=scheme.config_xml),
+    )
+    return ProjectInfo(project.id, title, created=False, config_updated=True)
+
+
+def _normalise(xml: str) -> str:
+    return "\n".join(line.rstrip() for line in xml.strip().splitlines())
+
+
+def scheme_names(scheme: Scheme) -> set[tuple[str, str]]:
+    """(control, value) pairs a config offers: labels, choices and relation labels."""
+    names = {(control, value) for control, values in scheme.labels.items() for value in values}
+    names |= {(name, value) for name, control in scheme.choices.items() for value in control.values}
+    names |= {("relation", value) for value in scheme.relations}
+    return names
+
+
+def used_names(studio: Studio, project_id: int) -> set[tuple[str, str]]:
+    """(control, value) pairs that the project's annotations use."""
+    used: set[tuple[str, str]] = set()
+    for task in _iter_tasks(studio, project_id, fields="all", include="id,annotations"):
+        for annotation in task.get("annotations") or []:
+            for item in annotation.get("result") or []:
+                used |= _result_names(item)
+    return used
+
+
+def _result_names(item: dict[str, Any]) -> set[tuple[str, str]]:
+    if item.get("type") == "relation":
+        return {("relation", label) for label in item.get("labels") or []}
+    control, value = item.get("from_name"), item.get("value") or {}
+    kind = item.get("type")
+    values = value.get(kind) if isinstance(kind, str) else None
+    if not control or not isinstance(values, list):
+        return set()
+    return {(control, str(v)) for v in values}
+
+
+def _iter_tasks(studio: Studio, project_id: int, **params: Any) -> Iterator[dict[str, Any]]:
+    """Every task of the project, page by page (the server answers 404 past the last page)."""
+    page = 1
+    while True:
+        try:
+            pager = studio.client.tasks.list(
+                project=project_id, page=page, page_size=_PAGE_SIZE, **params
+            )
+        except ApiError as exc:
+            if exc.status_code == 404 and page > 1:
+                return
+            _call("listing tasks", studio.url, lambda exc=exc: _raise(exc))
+        except httpx.HTTPError as exc:
+            _call("listing tasks", studio.url, lambda exc=exc: _raise(exc))
+        items = pager.items or []
+        for task in items:
+            yield task.dict()
+        if len(items) < _PAGE_SIZE:
+            return
+        page += 1
+
+
+def _raise(exc: Exception) -> None:
+    raise exc
+
+
+def existing_article_ids(studio: Studio, project_id: int) -> dict[str, list[int]]:
+    """article_id -> task ids already in the project (more than one means duplicates)."""
+    found: dict[str, list[int]] = {}
+    for task in _iter_tasks(studio, project_id, fields="task_only", include="id,data"):
+        aid = (task.get("data") or {}).get("article_id")
+        if isinstance(aid, str):
+            found.setdefault(aid, []).append(task["id"])
+    return found
+
+
+def push(
+    articles: str | Path | Iterable[dict[str, Any]],
+    *,
+    project_title: str = DEFAULT_PROJECT,
+    predictions: str | Path | Iterable[dict[str, Any]] | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    studio: Studio | None = None,
+    scheme: Scheme | None = None,
+    progress: bool | None = None,
+) -> PushResult:
+    """Import articles (with optional predictions) as tasks, skipping those already there.
+
+    Nothing is sent when the input has errors: the result carries the problems and
+    `project_id` None. `progress=None` shows a bar only on a terminal.
+    """
+    if batch_size < 1:
+        raise NewsclaimsError(f"batch size must be at least 1, got {batch_size}")
+    given = load_push_input(articles, predictions)
+    if any(p.severity is Severity.ERROR for p in given.problems):
+        return PushResult(None, problems=given.problems)
+    studio = studio or connect()
+    project = ensure_project(studio, project_title, scheme)
+    result = PushResult(project.id, problems=list(given.problems))
+    existing = existing_article_ids(studio, project.id)
+    for aid, task_ids in existing.items():
+        if len(task_ids) > 1:
+            result.problems.append(
+                Problem(
+                    Severity.WARNING,
+                    "duplicate-task",
+                    f"project already holds {len(task_ids)} tasks for this article: {task_ids}",
+                    article_id=aid,
+                )
+            )
+    todo = [t for t in given.tasks if t["article_id"] not in existing]
+    result.skipped = len(given.tasks) - len(todo)
+    _import(studio, project.id, todo, given, batch_size, result, progress)
+    return result
+
+
+def _import(
+    studio: Studio,
+    project_id: int,
+    todo: list[dict[str, Any]],
+    given: PushInput,
+    batch_size: int,
+    result: PushResult,
+    progress: bool | None,
+) -> None:
+    bar = tqdm(
+        total=len(todo),
+        unit="task",
+        desc="push",
+        disable=None if progress is None else not progress,
+    )
+    with bar:
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start : start + batch_size]
+            payload = [
+                _task_payload(data, given.predictions.get(data["article_id"])) for data in batch
+            ]
+            try:
+                response = _call(
+                    f"importing tasks {start + 1}-{start + len(batch)}",
+                    studio.url,
+                    lambda payload=payload: studio.client.projects.import_tasks(
+                        id=project_id, request=payload, return_task_ids=True
+                    ),
+                )
+            except NewsclaimsError as exc:
+                if not health(studio.url, timeout=5.0):
+                    raise NewsclaimsError(
+                        f"{exc} after importing {result.imported} of {len(todo)} new tasks; "
+                        "run push again to finish (tasks already imported are skipped)"
+                    ) from None
+                result.failed += len(batch)
+                result.problems.extend(
+                    Problem(
+                        Severity.ERROR, "import-failed", str(exc), article_id=data["article_id"]
+                    )
+                    for data in batch
+                )
+            else:
+                result.imported += response.task_count or 0
+                result.predictions += response.prediction_count or 0
+            bar.update(len(batch))
+
+
+def _task_payload(data: dict[str, Any], predictions: list[dict[str, Any]] | None) -> dict[str, Any]:
+    task: dict[str, Any] = {"data": data}
+    if predictions:
+        task["predictions"] = predictions
+    return task
+
+
+def slugify(title: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return slug or "project"
+
+
+def pull(
+    out_dir: str | Path,
+    *,
+    project_title: str = DEFAULT_PROJECT,
+    studio: Studio | None = None,
+    scheme: Scheme | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> PullResult:
+    """Snapshot-export the project (native JSON, full predictions) into a new file in out_dir."""
+    studio = studio or connect()
+    scheme = scheme or load_scheme()
+    project = find_project(studio, project_title)
+    if project is None:
+        raise NewsclaimsError(f"no project titled {project_title!r} at {studio.url}")
+    details = _call(
+        "reading the project", studio.url, lambda: studio.client.projects.get(id=project.id)
+    )
+    exports = studio.client.projects.exports
+    snapshot = _call(
+        "creating the export snapshot",
+        studio.url,
+        lambda: exports.create(
+            id=project.id,
+            title=f"newsclaims pull {now():%Y-%m-%dT%H:%M:%SZ}",
+            serialization_options={"predictions": {"only_id": False}},
+        ),
+    )
+    _wait_for_export(studio, project.id, snapshot.id)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = _new_export_path(out, slugify(project_title), now())
+    data = _call(
+        "downloading the export",
+        studio.url,
+        lambda: b"".join(
+            exports.download(id=project.id, export_pk=snapshot.id, export_type="JSON")
+        ),
+    )
+    try:
+        tasks = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        tasks = None
+    if not isinstance(tasks, list):
+        raise NewsclaimsError(
+            f"Label Studio export of project {project.id} is not a JSON list of tasks"
+        )
+    atomic_write_bytes(path, data, overwrite=False)
+    # The export is safe on disk now; a snapshot left on the server is harmless.
+    with contextlib.suppress(NewsclaimsError):
+        _call(
+            "deleting the snapshot",
+            studio.url,
+            lambda: exports.delete(id=project.id, export_pk=snapshot.id),
+        )
+    # The server drops the file's trailing newline; same config, so record the file's sha256.
+    same_config = _normalise(details.label_config or "") == _normalise(scheme.config_xml)
+    config_sha = (
+        scheme.sha256
+        if same_config
+        else hashlib.sha256((details.label_config or "").encode("utf-8")).hexdigest()
+    )
+    meta = {
+        "project_id": project.id,
+        "project_title": project_title,
+        "server_url": studio.url,
+        "server_version": studio.version,
+        "exported_at": now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "export_file": path.name,
+        "export_sha256": hashlib.sha256(data).hexdigest(),
+        "export_bytes": len(data),
+        "task_count": len(tasks),
+        "annotation_count": sum(len(t.get("annotations") or []) for t in tasks),
+        "prediction_count": sum(len(t.get("predictions") or []) for t in tasks),
+        "label_config_sha256": config_sha,
+        "label_config_matches_local": same_config,
+    }
+    meta_path = path.with_name(path.name.removesuffix(".json") + ".meta.json")
+    atomic_write_text(
+        meta_path, orjson.dumps(meta, option=orjson.OPT_INDENT_2).decode() + "\n", overwrite=False
+    )
+    return PullResult(path, meta_path, meta)
+
+
+def _wait_for_export(
+    studio: Studio, project_id: int, export_id: int, timeout: float = 600.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        info = _call(
+            "waiting for the export",
+            studio.url,
+            lambda: studio.client.projects.exports.get(id=project_id, export_pk=export_id),
+        )
+        if info.status == "completed":
+            return
+        if info.status == "failed":
+            raise NewsclaimsError(f"Label Studio export {export_id} of project {project_id} failed")
+        if time.monotonic() > deadline:
+            raise NewsclaimsError(f"Label Studio export {export_id} not ready after {timeout:.0f}s")
+        time.sleep(1.0)
+
+
+def _new_export_path(out: Path, slug: str, when: datetime) -> Path:
+    """DIR/<slug>-<UTC timestamp>.json, with -2, -3... rather than ever overwriting."""
+    stem = f"{slug}-{when:%Y%m%dT%H%M%SZ}"
+    candidate, n = out / f"{stem}.json", 1
+    while candidate.exists() or candidate.with_name(candidate.stem + ".meta.json").exists():
+        n += 1
+        candidate = out / f"{stem}-{n}.json"
+    return candidate
+
+
+def push_result_dict(result: PushResult) -> dict[str, Any]:
+    data = asdict(result)
+    data["problems"] = [p.to_dict() for p in result.problems]
+    return data

@@ -1,0 +1,192 @@
+"""What `push` sends, checked before anything reaches the server.
+
+Articles are validated against schemas/ (`article` when they carry ingest's `origin`,
+`task` otherwise) and their content-hash id is recomputed; predictions (JSONL of
+`{"article_id", "model_version", "score", "result"}`) are checked for shape and for an
+article to attach to. Every bad record becomes a Problem naming file and line, so a
+run lists all of them and sends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from newsclaims.errors import NewsclaimsError, Problem, Severity
+from newsclaims.ids import article_id as compute_article_id
+from newsclaims.schemas import describe, errors, load_schema
+
+# Fields of an ingested article that are about its origin, not task data.
+NON_TASK_FIELDS = ("origin",)
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A record and where it came from (file, 1-based line), for problem lines."""
+
+    record: Any
+    file: str | None = None
+    line: int | None = None
+
+
+@dataclass
+class PushInput:
+    tasks: list[dict[str, Any]] = field(default_factory=list)  # task data, input order
+    predictions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by article_id
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_jsonl(path: str | Path) -> Iterator[Located]:
+    """Each non-blank line of a JSONL file, parsed; a bad line yields a `Problem` instead."""
+    path = Path(path)
+    try:
+        lines = path.read_bytes().split(b"\n")
+    except OSError as exc:
+        raise NewsclaimsError(f"cannot read {path}: {exc.strerror}") from None
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield Located(orjson.loads(raw), str(path), number)
+        except orjson.JSONDecodeError as exc:
+            problem = Problem(Severity.ERROR, "invalid-json", str(exc), file=str(path), line=number)
+            yield Located(problem, str(path), number)
+
+
+def task_fields() -> tuple[str, ...]:
+    """The task data field names, read from schemas/task.schema.json."""
+    return tuple(load_schema("task")["$defs"]["fields"]["properties"])
+
+
+def check_articles(records: Iterable[Located]) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """Task data of each good article (first copy of a repeated id); problems for the rest."""
+    tasks: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    keep = set(task_fields())
+    for item in records:
+        if isinstance(item.record, Problem):
+            problems.append(item.record)
+            continue
+        record = item.record
+        where = {"file": item.file, "line": item.line}
+        if not isinstance(record, dict):
+            problems.append(
+                Problem(Severity.ERROR, "not-an-object", "record is not a JSON object", **where)
+            )
+            continue
+        schema = "article" if "origin" in record else "task"
+        found = [describe(e) for e in errors(schema, record)]
+        aid = record.get("article_id") if isinstance(record.get("article_id"), str) else None
+        for message in found:
+            problems.append(
+                Problem(Severity.ERROR, f"{schema}-schema", message, article_id=aid, **where)
+            )
+        if found:
+            continue
+        expected = compute_article_id(record["text"])
+        if aid != expected:
+            problems.append(
+                Problem(
+                    Severity.ERROR,
+                    "article-id-mismatch",
+                    f"article_id {aid} is not the content hash of text (expected {expected})",
+                    article_id=aid,
+                    **where,
+                )
+            )
+            continue
+        if aid in seen:
+            problems.append(
+                Problem(
+                    Severity.WARNING,
+                    "duplicate-article",
+                    f"same article as {seen[aid]}; sent once",
+                    article_id=aid,
+                    **where,
+                )
+            )
+            continue
+        seen[aid] = f"{item.file}:{item.line}" if item.file else f"record {item.line}"
+        tasks.append({k: v for k, v in record.items() if k in keep})
+    return tasks, problems
+
+
+def check_predictions(
+    records: Iterable[Located], article_ids: set[str]
+) -> tuple[dict[str, list[dict[str, Any]]], list[Problem]]:
+    """Predictions grouped by article_id, in Label Studio's import shape."""
+    by_article: dict[str, list[dict[str, Any]]] = {}
+    problems: list[Problem] = []
+    for item in records:
+        if isinstance(item.record, Problem):
+            problems.append(item.record)
+            continue
+        record = item.record
+        where = {"file": item.file, "line": item.line}
+        message = _prediction_shape_error(record)
+        aid = record.get("article_id") if isinstance(record, dict) else None
+        aid = aid if isinstance(aid, str) else None
+        if message:
+            problems.append(
+                Problem(Severity.ERROR, "prediction-shape", message, article_id=aid, **where)
+            )
+            continue
+        if aid not in article_ids:
+            problems.append(
+                Problem(
+                    Severity.WARNING,
+                    "prediction-without-article",
+                    "no article with this article_id in the input; prediction not sent",
+                    article_id=aid,
+                    **where,
+                )
+            )
+            continue
+        prediction = {"model_version": record["model_version"], "result": record["result"]}
+        if record.get("score") is not None:
+            prediction["score"] = record["score"]
+        by_article.setdefault(aid, []).append(prediction)
+    return by_article, problems
+
+
+def _prediction_shape_error(record: Any) -> str | None:
+    if not isinstance(record, dict):
+        return "prediction is not a JSON object"
+    if not isinstance(record.get("article_id"), str):
+        return "article_id must be a string"
+    if not isinstance(record.get("model_version"), str) or not record["model_version"]:
+        return "model_version must be a non-empty string"
+    score = record.get("score")
+    if score is not None and (isinstance(score, bool) or not isinstance(score, int | float)):
+        return "score must be a number"
+    result = record.get("result")
+    if not isinstance(result, list) or not all(isinstance(r, dict) for r in result):
+        return "result must be a list of Label Studio result objects"
+    return None
+
+
+def load_push_input(
+    articles: str | Path | Iterable[dict[str, Any]],
+    predictions: str | Path | Iterable[dict[str, Any]] | None = None,
+) -> PushInput:
+    """Read and check articles (and optional predictions) from files or in-memory records."""
+    article_records = _located(articles)
+    tasks, problems = check_articles(article_records)
+    by_article: dict[str, list[dict[str, Any]]] = {}
+    if predictions is not None:
+        by_article, more = check_predictions(
+            _located(predictions), {t["article_id"] for t in tasks}
+        )
+        problems.extend(more)
+    return PushInput(tasks, by_article, problems)
+
+
+def _located(source: str | Path | Iterable[dict[str, Any]]) -> Iterable[Located]:
+    if isinstance(source, str | Path):
+        return read_jsonl(source)
+    return (Located(record, None, n) for n, record in enumerate(source, start=1))
