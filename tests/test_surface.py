@@ -178,5 +178,5 @@ def test_seed_gold_matches_the_ingested_seed():
     for item in labelled.values():
         assert text[item["value"]["start"]:item["value"]["end"]] == item["value"]["text"]
     claims = [i for i in labelled.values() if i["value"]["labels"] == ["CLAIM"]]
-    typed = {i["id"] for i in result if i["from_name"] == "attribution_type"}
+    typed = {i["id"] for i in result if i.get("from_name") == "attribution_type"}
     assert {c["id"] for c in claims} == typed
