@@ -1,0 +1,74 @@
+"""`newsclaims ingest PATH... -o articles.jsonl`: a thin layer over newsclaims.ingest."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from newsclaims.cli._output import (
+    emit_json,
+    exit_code_for,
+    handle_errors,
+    print_problems,
+    problems_document,
+)
+from newsclaims.errors import NewsclaimsError, summarize
+from newsclaims.ingest import ingest, parse_debris_rules, write_articles
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@handle_errors
+def ingest_command(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Files or directories (.txt .jsonl .json .csv .html; "
+                       "directories recursively)."),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The articles.jsonl to write.")
+    ],
+    debris: Annotated[
+        Path | None,
+        typer.Option("--debris", help="Debris rules file to use instead of the built-in one."),
+    ] = None,
+    progress: Annotated[
+        bool | None,
+        typer.Option("--progress/--no-progress",
+                     help="Progress bar on stderr (default: when stderr is a terminal)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report on stdout.")] = False,
+) -> None:
+    """Read raw articles, normalise them and write one schema-valid record per article."""
+    rules = None
+    if debris is not None:
+        try:
+            rules = parse_debris_rules(debris.read_text("utf-8"), str(debris))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise NewsclaimsError(f"cannot read debris rules {debris}: {exc}") from None
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    result = ingest(paths, debris_rules=rules, exclude=[output], progress=show_progress)
+    written = write_articles(output, result.articles)
+    counts = summarize(result.problems)
+    if as_json:
+        emit_json(problems_document(
+            result.problems, output=str(output), articles=written, duplicates=result.duplicates,
+            files=result.files, debris_lines=result.debris_lines))
+    else:
+        print_problems(result.problems)
+        typer.echo(
+            f"wrote {_plural(written, 'article')} to {output} from {_plural(result.files, 'file')}"
+            f"; {_plural(result.duplicates, 'duplicate')}; "
+            f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}; "
+            f"{_plural(result.debris_lines, 'debris line')} removed"
+        )
+    raise typer.Exit(int(exit_code_for(result.problems)))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest_command)
