@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsclaims.scheme import RELATION_ENDPOINTS, Scheme, load_scheme
+from newsclaims.convert import parse_result
+from newsclaims.scheme import Scheme, load_scheme
 
 SpanKey = tuple[str, str, int, int]  # layer, label, start, end
 RelationKey = tuple[str, SpanKey, SpanKey]  # type, from span, to span
@@ -75,24 +76,25 @@ class _Reading:
     relations: set[RelationKey]
 
 
-def _read(annotation: dict[str, Any], text: str) -> _Reading:
-    parsed = _parse_result(annotation.get("result") or [], text)
+def _read(annotation: dict[str, Any], text: str, scheme: Scheme) -> _Reading:
+    parsed = parse_result(annotation.get("result") or [], text, scheme=scheme)
     spans: dict[SpanKey, dict[str, Any]] = {}
-    key_of_region: dict[str, SpanKey] = {}
+    key_of_region: dict[tuple[str, str], SpanKey] = {}
     for span in parsed.spans:
         key = (span["layer"], span["label"], span["start"], span["end"])
         spans.setdefault(key, span)
-        key_of_region.setdefault(span["region_id"], key)
-    relations = {
-        (rel["type"], key_of_region[rel["from_id"]], key_of_region[rel["to_id"]])
-        for rel in parsed.relations
-        if rel["from_id"] in key_of_region and rel["to_id"] in key_of_region
-    }
+        key_of_region.setdefault((span["region_id"], span["label"]), key)
+    relations = set()
+    for rel in parsed.relations:
+        source = key_of_region.get((rel["from_id"], rel["from_label"]))
+        target = key_of_region.get((rel["to_id"], rel["to_label"]))
+        if source and target:
+            relations.add((rel["type"], source, target))
     return _Reading(annotation.get("id"), spans, relations)
 
 
 def _majority(annotations: list[dict[str, Any]], text: str, scheme: Scheme) -> GoldChoice:
-    readings = [_read(a, text) for a in annotations]
+    readings = [_read(a, text, scheme) for a in annotations]
     n = len(readings)
     disagreements: list[str] = []
 
@@ -217,47 +219,3 @@ def _describe_votes(votes: Counter[Any]) -> str:
 def _ids(ids: Iterable[Any]) -> str:
     return ", ".join(f"#{i}" for i in ids)
 
-
-# --- stand-in for newsclaims.convert.parse_result until issue 4 lands it ---------
-@dataclass
-class _Parsed:
-    spans: list[dict[str, Any]]
-    relations: list[dict[str, Any]]
-
-
-def _parse_result(result: list[dict[str, Any]], text: str) -> _Parsed:
-    scheme = load_scheme()
-    spans: dict[str, dict[str, Any]] = {}
-    choices: dict[str, dict[str, Any]] = defaultdict(dict)
-    relations = []
-    for item in result:
-        if item.get("type") == "relation":
-            relations.append(item)
-            continue
-        value = item.get("value") or {}
-        name = item.get("from_name")
-        if name in scheme.labels and value.get("labels"):
-            start, end = value["start"], value["end"]
-            while start < end and text[start].isspace():
-                start += 1
-            while end > start and text[end - 1].isspace():
-                end -= 1
-            spans[item["id"]] = {"region_id": item["id"], "layer": name,
-                                 "label": value["labels"][0], "start": start, "end": end,
-                                 "text": text[start:end]}
-        elif name in scheme.choices and value.get("choices"):
-            choices[item["id"]][name] = value["choices"][0]
-    for region, span in spans.items():
-        for name in scheme.choices:
-            span[name] = choices[region].get(name)
-    parsed_relations = []
-    for rel in relations:
-        source, target = spans.get(rel.get("from_id")), spans.get(rel.get("to_id"))
-        if not source or not target:
-            continue
-        kind = (rel.get("labels") or [None])[0] or next(
-            (k for k, ends in RELATION_ENDPOINTS.items()
-             if ends == (source["label"], target["label"])), None)
-        parsed_relations.append({"from_id": rel["from_id"], "to_id": rel["to_id"], "type": kind,
-                                 "from_label": source["label"], "to_label": target["label"]})
-    return _Parsed(list(spans.values()), parsed_relations)
