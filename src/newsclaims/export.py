@@ -50,7 +50,7 @@ def iter_tasks(path: str | Path) -> Iterator[dict[str, Any]]:
                 yield task
         except ijson.JSONError as exc:
             raise NewsclaimsError(
-                f"{path}: not valid JSON after task {index + 1} "
+                f"{path}: not valid JSON after {index + 1} complete task(s) "
                 f"(truncated or corrupt file?): {_first_line(exc)}"
             ) from exc
         except OSError as exc:

@@ -1,0 +1,211 @@
+"""Validate a native Label Studio export: the gate between an export and a release.
+
+Tasks are streamed (`newsclaims.export.iter_tasks`) and checked one at a time, so
+memory stays near the size of the largest task plus the problems found. Each task's
+envelope (everything except result lists) is checked against
+schemas/labelstudio-export.schema.json; result lists go through
+`newsclaims.rules.check_result`, plain code for the per-region hot path. Across
+tasks only article ids are remembered (for duplicates).
+
+Predictions are checked with the same rules, but their problems are warnings: a bad
+suggestion should be fixed in the pre-annotator, it does not make an export unfit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsclaims.atomic import atomic_open
+from newsclaims.errors import Problem, Severity, has_errors
+from newsclaims.export import iter_tasks
+from newsclaims.ids import article_id as compute_article_id
+from newsclaims.offsets import repair_result
+from newsclaims.rules import check_result
+from newsclaims.schemas import validator
+from newsclaims.scheme import Scheme, load_scheme
+
+EXPORT_SCHEMA = "labelstudio-export"
+COUNTS = ("tasks", "annotations", "cancelled", "predictions", "regions", "relations")
+
+
+@dataclass(slots=True)
+class ValidationReport:
+    problems: list[Problem] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+
+    @property
+    def ok(self) -> bool:
+        """No errors (warnings and infos allowed)."""
+        return not has_errors(self.problems)
+
+
+@dataclass(slots=True)
+class OffsetRepairs:
+    """What `fix_offsets` changed: one record per result item whose offsets moved."""
+
+    repairs: list[dict[str, Any]]
+    tasks: int
+
+
+def validate(
+    tasks_or_path: Iterable[dict[str, Any]] | str | Path, *, scheme: Scheme | None = None
+) -> ValidationReport:
+    """Check every task; raises NewsclaimsError only if the file is not an export."""
+    scheme = scheme or load_scheme()
+    file = None
+    tasks = tasks_or_path
+    if isinstance(tasks_or_path, (str, Path)):
+        file = str(tasks_or_path)
+        tasks = iter_tasks(tasks_or_path)
+    report = ValidationReport()
+    first_task_of: dict[str, Any] = {}
+    for task in tasks:
+        report.counts["tasks"] += 1
+        problems = _check_task(task, scheme, first_task_of, report.counts)
+        if file is not None:
+            problems = [dataclasses.replace(p, file=file) for p in problems]
+        report.problems.extend(problems)
+    return report
+
+
+def _check_task(task: dict[str, Any], scheme: Scheme, first_task_of: dict[str, Any],
+                counts: dict[str, int]) -> list[Problem]:
+    task_id = task.get("id")
+    data = task.get("data")
+    text = data.get("text") if isinstance(data, dict) else None
+    article = data.get("article_id") if isinstance(data, dict) else None
+    article = article if isinstance(article, str) else None
+    problems = _envelope_problems(task, task_id, article)
+    if isinstance(text, str) and article is not None:
+        if compute_article_id(text) != article:
+            problems.append(Problem(
+                Severity.ERROR, "article-id-mismatch",
+                f"article_id is not the sha256 prefix of data.text ({compute_article_id(text)})",
+                task_id=task_id, article_id=article))
+        if article in first_task_of:
+            problems.append(Problem(
+                Severity.ERROR, "article-duplicate",
+                f"article_id also in task {first_task_of[article]}",
+                task_id=task_id, article_id=article, extra={"first_task": first_task_of[article]}))
+        else:
+            first_task_of[article] = task_id
+    if not isinstance(text, str):
+        return problems  # data.text missing or not a string: reported by the task schema
+    annotations = task.get("annotations")
+    for annotation in annotations if isinstance(annotations, list) else ():
+        if not isinstance(annotation, dict):
+            continue  # reported by the export schema
+        annotation_id = annotation.get("id")
+        if annotation.get("was_cancelled") is True:
+            counts["cancelled"] += 1
+            problems.append(Problem(Severity.INFO, "annotation-cancelled",
+                                    "cancelled (skipped) annotation: not checked, not converted",
+                                    task_id=task_id, article_id=article,
+                                    annotation_id=annotation_id))
+            continue
+        counts["annotations"] += 1
+        result = annotation.get("result")
+        _count_result(result, counts)
+        problems.extend(check_result(result, text, scheme=scheme, task_id=task_id,
+                                     article_id=article, annotation_id=annotation_id))
+    predictions = task.get("predictions")
+    for prediction in predictions if isinstance(predictions, list) else ():
+        if not isinstance(prediction, dict):
+            continue  # only an id (plain export): nothing to check
+        counts["predictions"] += 1
+        found = check_result(prediction.get("result"), text, scheme=scheme, task_id=task_id,
+                             article_id=article)
+        problems.extend(_as_prediction_problem(p, prediction.get("id")) for p in found)
+    return problems
+
+
+def _as_prediction_problem(problem: Problem, prediction_id: Any) -> Problem:
+    severity = Severity.WARNING if problem.severity is Severity.ERROR else problem.severity
+    return dataclasses.replace(
+        problem, severity=severity, message=f"prediction {prediction_id}: {problem.message}",
+        extra={**problem.extra, "prediction_id": prediction_id},
+    )
+
+
+def _count_result(result: Any, counts: dict[str, int]) -> None:
+    if not isinstance(result, list):
+        return
+    regions = set()
+    for item in result:
+        if isinstance(item, dict):
+            kind = item.get("type")
+            if kind == "labels":
+                regions.add(item.get("id"))
+            elif kind == "relation":
+                counts["relations"] += 1
+    counts["regions"] += len(regions)
+
+
+def _envelope_problems(task: dict[str, Any], task_id: Any, article: str | None) -> list[Problem]:
+    """Export-schema errors for the task without its result lists (checked by rules)."""
+    problems = []
+    for error in validator(EXPORT_SCHEMA).iter_errors([_envelope(task)]):
+        path = list(error.absolute_path)[1:]  # drop the list index of the one-task list
+        code = "task-data" if path[:1] == ["data"] else "schema"
+        where = "/".join(str(p) for p in path) or "(task)"
+        annotation_id = None
+        if path[:1] == ["annotations"] and len(path) > 1:
+            annotation = task["annotations"][path[1]]
+            annotation_id = annotation.get("id") if isinstance(annotation, dict) else None
+        problems.append(Problem(Severity.ERROR, code, f"{where}: {error.message}",
+                                task_id=task_id if isinstance(task_id, int) else None,
+                                article_id=article, annotation_id=annotation_id
+                                if isinstance(annotation_id, int) else None))
+    return problems
+
+
+def _envelope(task: dict[str, Any]) -> dict[str, Any]:
+    envelope = dict(task)
+    for key in ("annotations", "predictions"):
+        items = task.get(key)
+        if isinstance(items, list):
+            envelope[key] = [
+                {**item, "result": []}
+                if isinstance(item, dict) and isinstance(item.get("result"), list) else item
+                for item in items
+            ]
+    return envelope
+
+
+def fix_offsets(path: str | Path, out: str | Path) -> OffsetRepairs:
+    """Write `out`: the export at `path` with UTF-16 offsets turned into code points.
+
+    Streams task by task into a temporary file renamed into place, so a failure
+    (e.g. a truncated input) leaves no `out` behind. Every changed item is listed.
+    """
+    repairs: list[dict[str, Any]] = []
+    count = 0
+    with atomic_open(out, "w") as fh:
+        fh.write("[")
+        for count, task in enumerate(iter_tasks(path), start=1):
+            repairs.extend(_repair_task(task))
+            fh.write(",\n" if count > 1 else "\n")
+            fh.write(json.dumps(task, ensure_ascii=False))
+        fh.write("\n]\n")
+    return OffsetRepairs(repairs, count)
+
+
+def _repair_task(task: dict[str, Any]) -> list[dict[str, Any]]:
+    data = task.get("data")
+    text = data.get("text") if isinstance(data, dict) else None
+    if not isinstance(text, str):
+        return []
+    place = {"task_id": task.get("id"), "article_id": data.get("article_id")}
+    repairs = []
+    for key, id_name in (("annotations", "annotation_id"), ("predictions", "prediction_id")):
+        items = task.get(key)
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, dict):
+                repairs.extend({**place, id_name: item.get("id"), **r}
+                               for r in repair_result(item.get("result"), text))
+    return repairs
