@@ -10,7 +10,7 @@ import typer
 from newsclaims import __version__
 
 # Each module in this package named here exposes `register(app)`.
-COMMANDS: tuple[str, ...] = ("ingest", "studio", "push", "pull", "agreement")
+COMMANDS: tuple[str, ...] = ("ingest", "studio", "push", "pull", "agreement", "adjudicate", "validate")
 
 app = typer.Typer(
     name="newsclaims",
