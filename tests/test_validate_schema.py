@@ -1,0 +1,45 @@
+"""The export JSON Schema is the documented contract; validation checks result items
+with plain code for speed. These tests keep the two in agreement on the fixtures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from newsclaims.schemas import errors, load_schema
+from newsclaims.validate import validate
+
+FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+READABLE = sorted(
+    p for p in FIXTURES.glob("*.json")
+    if p.name not in {"truncated.json", "not-a-list.json", "item-not-object.json"}
+)
+
+
+def test_schema_is_valid_draft_2020_12() -> None:
+    Draft202012Validator.check_schema(load_schema("labelstudio-export"))
+
+
+@pytest.mark.parametrize("name", ["clean.json", "clean-astral.json"])
+def test_clean_fixtures_satisfy_the_whole_schema(name: str) -> None:
+    export = json.loads((FIXTURES / name).read_text("utf-8"))
+    assert list(errors("labelstudio-export", export)) == []
+
+
+@pytest.mark.parametrize("path", READABLE, ids=lambda p: p.stem)
+def test_schema_and_plain_checks_agree_on_result_items(path: Path) -> None:
+    export = json.loads(path.read_text("utf-8"))
+    by_schema = set()
+    for error in errors("labelstudio-export", export):
+        where = list(error.absolute_path)
+        if "result" in where:
+            task = export[where[0]]
+            by_schema.add((task["id"], task[where[1]][where[2]]["id"]))
+    by_code = set()
+    for problem in validate(export).problems:
+        if problem.code == "result-item-invalid":
+            by_code.add((problem.task_id, problem.annotation_id))
+    assert by_schema == by_code
