@@ -212,6 +212,16 @@ def test_a_later_annotation_by_the_same_annotator_replaces_the_earlier() -> None
     assert any("left out" in w for w in report["warnings"])
 
 
+def test_a_reviewers_decision_on_an_adjudication_prediction_is_not_an_annotator() -> None:
+    tasks = export(ann(1, 1, A), ann(2, 2, B), ann(3, 3, A, parent_prediction=55))
+    tasks[0]["predictions"] = [{"id": 55, "model_version": "adjudication-0123456789ab",
+                                "result": A}]
+    report = agreement(tasks)
+    assert report["adjudications_left_out"] == 1
+    assert (report["annotators"], report["annotator_pairs"]) == (2, 1)
+    assert report["labels"]["CUE"]["exact"]["f1"] == pytest.approx(0.75)  # as with 1 and 2
+
+
 def test_summary_for_the_dataset_card() -> None:
     summary = agreement_summary(export(ann(1, 1, A), ann(2, 2, B)))
     assert summary["articles"] == 1 and summary["annotators"] == 2

@@ -20,11 +20,11 @@ from typing import Any
 import orjson
 
 from newsclaims.errors import NewsclaimsError, Problem, Severity
-from newsclaims.gold import GoldChoice, choose_gold
+from newsclaims.gold import ADJUDICATION_PREFIX, GoldChoice, choose_gold
 from newsclaims.labelstudio import Studio, _call, connect, existing_article_ids, find_project
 from newsclaims.scheme import Scheme, load_scheme
 
-MODEL_VERSION_PREFIX = "adjudication-"
+MODEL_VERSION_PREFIX = ADJUDICATION_PREFIX
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ import krippendorff
 import numpy as np
 
 from newsclaims.convert import claims_from, parse_result
-from newsclaims.gold import completed_annotations
+from newsclaims.gold import adjudication_prediction_ids, completed_annotations
 from newsclaims.scheme import Scheme, load_scheme
 
 # Rules of thumb, not statistics: below these an α or F1 moves by ±0.1–0.2 when a
@@ -66,12 +66,13 @@ def agreement(tasks: Iterable[dict[str, Any]], scheme: Scheme | None = None) -> 
     scheme = scheme or load_scheme()
     articles: list[_Article] = []
     seen = {"tasks": 0, "single_annotated": 0, "unannotated": 0, "annotations": 0,
-            "repeat_annotations": 0}
+            "repeat_annotations": 0, "adjudications": 0}
     for task in tasks:
         seen["tasks"] += 1
-        readings, repeats = _read_task(task, scheme)
+        readings, repeats, adjudications = _read_task(task, scheme)
         seen["annotations"] += len(readings) + repeats
         seen["repeat_annotations"] += repeats
+        seen["adjudications"] += adjudications
         if len(readings) >= 2:
             articles.append(_Article(task.get("id"), readings))
         else:
@@ -87,6 +88,7 @@ def agreement(tasks: Iterable[dict[str, Any]], scheme: Scheme | None = None) -> 
             "unannotated": seen["unannotated"],
         },
         "annotations": seen["annotations"],
+        "adjudications_left_out": seen["adjudications"],
         "annotators": len(annotators),
         "annotator_pairs": len(pairs),
         "labels": _span_figures(articles, pairs, scheme),
@@ -132,12 +134,19 @@ def annotator_of(annotation: dict[str, Any]) -> str:
     return f"user-{user_id}"
 
 
-def _read_task(task: dict[str, Any], scheme: Scheme) -> tuple[dict[str, _Reading], int]:
-    """Readings per annotator; an annotator's later annotation of the same article wins."""
+def _read_task(task: dict[str, Any],
+               scheme: Scheme) -> tuple[dict[str, _Reading], int, int]:
+    """Readings per annotator (an annotator's later annotation of the same article wins),
+    how many repeats were left out, and how many reviewer decisions on an adjudication
+    prediction (they are not independent annotations)."""
     text = (task.get("data") or {}).get("text") or ""
     latest: dict[str, dict[str, Any]] = {}
-    repeats = 0
+    repeats = adjudications = 0
+    decided = adjudication_prediction_ids(task)
     for annotation in completed_annotations(task):
+        if decided and annotation.get("parent_prediction") in decided:
+            adjudications += 1
+            continue
         who = annotator_of(annotation)
         if who in latest:
             repeats += 1
@@ -145,9 +154,10 @@ def _read_task(task: dict[str, Any], scheme: Scheme) -> tuple[dict[str, _Reading
                 continue
         latest[who] = annotation
     if len(latest) < 2:
-        return ({who: _Reading(a.get("id")) for who, a in latest.items()}, repeats)
+        return {who: _Reading(a.get("id")) for who, a in latest.items()}, repeats, adjudications
     tokens = [(m.start(), m.end()) for m in TOKEN.finditer(text)]
-    return ({who: _reading(a, text, tokens, scheme) for who, a in latest.items()}, repeats)
+    readings = {who: _reading(a, text, tokens, scheme) for who, a in latest.items()}
+    return readings, repeats, adjudications
 
 
 def _reading(annotation: dict[str, Any], text: str, tokens: list[Span],

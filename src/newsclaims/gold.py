@@ -23,6 +23,9 @@ from typing import Any
 from newsclaims.convert import parse_result
 from newsclaims.scheme import Scheme, load_scheme
 
+# model_version prefix of the merged results sent to reviewers (newsclaims.adjudicate).
+ADJUDICATION_PREFIX = "adjudication-"
+
 SpanKey = tuple[str, str, int, int]  # layer, label, start, end
 RelationKey = tuple[str, SpanKey, SpanKey]  # type, from span, to span
 
@@ -39,6 +42,18 @@ class GoldChoice:
 def completed_annotations(task: dict[str, Any]) -> list[dict[str, Any]]:
     """Annotations that count: everything except those the annotator cancelled (skipped)."""
     return [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
+
+
+def adjudication_prediction_ids(task: dict[str, Any]) -> set[Any]:
+    """Ids of the task's adjudication predictions (listed in full by `newsclaims pull`).
+
+    A reviewer's annotation started from one of them carries its id as
+    `parent_prediction`: it is a decision, not another independent annotation.
+    """
+    return {
+        p.get("id") for p in task.get("predictions") or []
+        if isinstance(p, dict) and str(p.get("model_version") or "").startswith(ADJUDICATION_PREFIX)
+    }
 
 
 def choose_gold(task: dict[str, Any], scheme: Scheme | None = None) -> GoldChoice:
