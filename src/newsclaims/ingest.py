@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -136,7 +137,9 @@ def _published(value: Any) -> tuple[str | None, str | None]:
 def _strip_header_lines(text: str, title: str | None, tags: list[str] | Any) -> str:
     """Drop a first line that only repeats the glued tags and/or the title."""
     lines = text.split("\n")
-    if isinstance(tags, list) and tags and lines and lines[0] == "".join(tags):
+    strings = isinstance(tags, list) and all(isinstance(t, str) for t in tags)
+    glued = "".join(tags) if strings else ""
+    if glued and lines and lines[0] == glued:
         lines = lines[1:]
         while lines and not lines[0]:
             lines = lines[1:]
@@ -152,9 +155,6 @@ def build_record(
     fields = raw.fields
     where = {"file": file, "line": raw.line}
     problems: list[Problem] = []
-    if raw.unused:
-        problems.append(Problem(Severity.INFO, "I010",
-                                f"fields not used: {', '.join(raw.unused)}", **where))
     text = fields.get("text")
     if not isinstance(text, str):
         what = "no text field" if text is None else f"text is a {type(text).__name__}"
@@ -204,8 +204,9 @@ def collect_files(
 ) -> tuple[list[tuple[Path, str]], list[Problem]]:
     """(file, format) pairs in a deterministic order, and info about what was skipped.
 
-    Directories are walked recursively (names sorted, hidden entries and symlinked
-    directories not followed). A path that does not exist stops the run (exit 2).
+    Directories are walked recursively and their files sorted by path components;
+    hidden entries are skipped and symlinked directories not followed. A path that
+    does not exist stops the run (exit 2).
     """
     paths = [Path(p) for p in paths]
     missing = [str(p) for p in paths if not p.exists()]
@@ -232,11 +233,12 @@ def collect_files(
         if not path.is_dir():
             add(path, named=True)
             continue
+        found = []
         for root, dirs, names in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not _is_hidden(d))
-            for name in sorted(names):
-                if not _is_hidden(name):
-                    add(Path(root, name), named=False)
+            dirs[:] = [d for d in dirs if not _is_hidden(d)]
+            found.extend(Path(root, name) for name in names if not _is_hidden(name))
+        for file in sorted(found, key=lambda f: f.relative_to(path).parts):
+            add(file, named=False)
     return files, problems
 
 
@@ -249,10 +251,14 @@ def read_file(path: Path, fmt: str, rules: DebrisRules) -> tuple[list[dict], lis
         why = exc.strerror or type(exc).__name__
         return [], [Problem(Severity.ERROR, "I001", f"cannot read: {why}", file=file)], 0
     if not data.strip():
-        return [], [Problem(Severity.ERROR, "I003", "empty article: the file is empty",
+        return [], [Problem(Severity.ERROR, "I003", "empty article: the file is blank",
                             file=file)], 0
     read = READERS[fmt](data, file)
     records, problems, removed = [], list(read.problems), 0
+    unused = Counter(name for raw in read.articles for name in raw.unused)
+    if unused:
+        names = ", ".join(f"{name} ({n}×)" if n > 1 else name for name, n in unused.items())
+        problems.append(Problem(Severity.INFO, "I010", f"fields not used: {names}", file=file))
     for raw in read.articles:
         record, found, lines = build_record(raw, file, fmt, rules)
         problems.extend(found)

@@ -68,10 +68,11 @@ def decode_utf8(data: bytes, file: str, line_offset: int = 0) -> str | Problem:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1 + line_offset
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         bad = data[exc.start : exc.end].hex(" ")
         return _error(
             "I002",
-            f"not valid UTF-8 (byte 0x{bad} at offset {exc.start}); re-save the file as UTF-8",
+            f"not valid UTF-8 (byte 0x{bad} at column {column}); re-save the file as UTF-8",
             file,
             line,
         )
