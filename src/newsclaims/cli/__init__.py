@@ -10,7 +10,9 @@ import typer
 from newsclaims import __version__
 
 # Each module in this package named here exposes `register(app)`.
-COMMANDS: tuple[str, ...] = ("ingest", "studio", "push", "pull", "agreement", "adjudicate", "validate")
+COMMANDS: tuple[str, ...] = (
+    "ingest", "studio", "push", "pull", "agreement", "adjudicate", "validate", "release", "verify",
+)
 
 app = typer.Typer(
     name="newsclaims",

@@ -1,0 +1,211 @@
+"""Release tables: their columns, Arrow types and row order, derived from the record
+schemas (schemas/record-*.schema.json), the single declaration of every column.
+
+A record schema declares columns in Parquet order; `x-arrow` says how a column is
+stored (dictionary-encoded labels, int32 offsets, timestamps), and `x-tables` names
+the release tables built from it, with the columns a table omits (the gold views
+drop the per-annotation columns) and its sort order. `TableBuilder` accumulates rows
+column by column and turns them into Arrow record batches, so a release holds
+compact Arrow arrays instead of millions of row dicts.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from newsclaims.errors import NewsclaimsError
+from newsclaims.schemas import load_schema
+
+RECORD_SCHEMAS = ("article", "span", "relation", "claim", "annotation", "entity")
+SPLITS = ("train", "validation", "test")
+
+_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+_NAMED_TYPES: dict[str, pa.DataType] = {
+    "int32": pa.int32(),
+    "int64": pa.int64(),
+    "date32": pa.date32(),
+    "timestamp[us, UTC]": pa.timestamp("us", tz="UTC"),
+    "list<int32>": pa.list_(pa.int32()),
+}
+_JSON_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "number": pa.float64(),
+    "boolean": pa.bool_(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    name: str
+    record: str  # record schema name, e.g. "span"
+    schema: pa.Schema  # the Parquet schema as written
+    build_types: tuple[pa.DataType, ...]  # what Python values become before casting
+    sort: tuple[str, ...]
+    description: str
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self.schema.names)
+
+
+def arrow_type(name: str, prop: dict[str, Any]) -> pa.DataType:
+    """The Arrow type of one record-schema property."""
+    hint = prop.get("x-arrow", {})
+    if "type" in hint:
+        try:
+            return _NAMED_TYPES[hint["type"]]
+        except KeyError:
+            raise NewsclaimsError(f"column {name}: unknown x-arrow type {hint['type']!r}") from None
+    if hint.get("dictionary"):
+        return _DICTIONARY
+    if "enum" in prop:
+        return pa.string()
+    kind = _json_type(prop)
+    if kind == "array":
+        return pa.list_(arrow_type(name, prop.get("items", {})))
+    try:
+        return _JSON_TYPES[kind]
+    except KeyError:
+        raise NewsclaimsError(f"column {name}: no Arrow type for JSON type {kind!r}") from None
+
+
+def _json_type(prop: dict[str, Any]) -> str:
+    kind = prop.get("type")
+    if isinstance(kind, list):
+        kinds = [k for k in kind if k != "null"]
+        return kinds[0] if len(kinds) == 1 else "string"
+    return kind or "string"
+
+
+def _nullable(prop: dict[str, Any]) -> bool:
+    kind = prop.get("type")
+    return isinstance(kind, list) and "null" in kind
+
+
+def _build_type(arrow: pa.DataType) -> pa.DataType:
+    """Python values are first turned into this type, then cast to the stored one
+    (ISO strings → timestamps and dates, strings → dictionaries)."""
+    if pa.types.is_timestamp(arrow) or pa.types.is_date(arrow) or pa.types.is_dictionary(arrow):
+        return pa.string()
+    return arrow
+
+
+@functools.cache
+def table_specs() -> dict[str, TableSpec]:
+    """Every release table, in the order releases write them."""
+    specs: dict[str, TableSpec] = {}
+    for record in RECORD_SCHEMAS:
+        schema = load_schema(f"record-{record}")
+        properties: dict[str, Any] = schema["properties"]
+        for table, rule in schema["x-tables"].items():
+            omit = set(rule.get("omit", ()))
+            unknown = (omit | set(rule["sort"])) - set(properties)
+            if unknown:
+                raise NewsclaimsError(f"record-{record}: x-tables.{table} names {sorted(unknown)}")
+            fields = [
+                pa.field(name, arrow_type(name, prop), nullable=_nullable(prop))
+                for name, prop in properties.items()
+                if name not in omit
+            ]
+            specs[table] = TableSpec(
+                name=table,
+                record=record,
+                schema=pa.schema(fields, metadata={"newsclaims.table": table}),
+                build_types=tuple(_build_type(f.type) for f in fields),
+                sort=tuple(rule["sort"]),
+                description=schema.get("description", ""),
+            )
+    return specs
+
+
+def table_spec(name: str) -> TableSpec:
+    try:
+        return table_specs()[name]
+    except KeyError:
+        raise NewsclaimsError(
+            f"no release table {name!r}; tables: {', '.join(table_specs())}"
+        ) from None
+
+
+def column_descriptions(record: str) -> dict[str, str]:
+    props = load_schema(f"record-{record}")["properties"]
+    return {name: prop.get("description", "") for name, prop in props.items()}
+
+
+def conll2003_map() -> dict[str, str | None]:
+    """OntoNotes type → CoNLL-2003 type (None: not an entity there), from record-entity."""
+    return dict(load_schema("record-entity")["x-conll2003"]["map"])
+
+
+class TableBuilder:
+    """Rows in, Arrow record batches out; flushes every `batch_rows` rows."""
+
+    def __init__(self, spec: TableSpec, batch_rows: int = 65_536) -> None:
+        self.spec = spec
+        self.batch_rows = batch_rows
+        self._columns: list[list[Any]] = [[] for _ in spec.columns]
+        self._batches: list[pa.RecordBatch] = []
+        self.rows = 0
+
+    def append(self, row: dict[str, Any], **extra: Any) -> None:
+        """Add one row; `extra` supplies columns the row lacks (e.g. split)."""
+        for values, name in zip(self._columns, self.spec.columns, strict=True):
+            values.append(extra[name] if name in extra else row.get(name))
+        self.rows += 1
+        if len(self._columns[0]) >= self.batch_rows:
+            self._flush()
+
+    def extend(self, rows: Iterable[dict[str, Any]], **extra: Any) -> None:
+        for row in rows:
+            self.append(row, **extra)
+
+    def _flush(self) -> None:
+        if not self._columns[0]:
+            return
+        arrays = [
+            _array(values, build, field)
+            for values, build, field in zip(
+                self._columns, self.spec.build_types, self.spec.schema, strict=True
+            )
+        ]
+        self._batches.append(pa.RecordBatch.from_arrays(arrays, schema=self.spec.schema))
+        self._columns = [[] for _ in self.spec.columns]
+
+    def table(self) -> pa.Table:
+        """All rows so far, sorted by the table's sort columns (so output is deterministic)."""
+        self._flush()
+        table = pa.Table.from_batches(self._batches, schema=self.spec.schema)
+        if table.num_rows:
+            table = sort_table(table, self.spec.sort)
+        return table
+
+
+def sort_table(table: pa.Table, keys: Iterable[str]) -> pa.Table:
+    """Sort by `keys` ascending, nulls last; dictionary columns sort by their values."""
+    keys = list(keys)
+    plain = {}
+    for key in keys:
+        column = table.column(key)
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(pa.string())
+        plain[key] = column
+    indices = pc.sort_indices(
+        pa.table(plain), sort_keys=[(key, "ascending", "at_end") for key in keys]
+    )
+    return table.take(indices)
+
+
+def _array(values: list[Any], build: pa.DataType, field: pa.Field) -> pa.Array:
+    try:
+        array = pa.array(values, type=build)
+        return array if build == field.type else array.cast(field.type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
+        raise NewsclaimsError(f"column {field.name}: cannot store values as {field.type}: {exc}"
+                              ) from exc
