@@ -1,0 +1,305 @@
+"""Attribution triples (CLAIM, SOURCE, CUE) found by rules, sentence by sentence.
+
+Three cue shapes, as in PARC: a reporting verb with its speaker before it ("X said
+...", "“...,” X told reporters") or after it ("“...,” said X"); a phrase that puts
+the source after it ("according to X"); and a sourceless adverb ("reportedly").
+The CLAIM is the reported content next to the cue; a quotation makes it
+DIRECT_QUOTE, a paraphrase holding a quotation MIXED, otherwise INDIRECT.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field, replace
+
+from newsclaims.preannotate import sources
+from newsclaims.preannotate.rules import Rules
+from newsclaims.preannotate.text import Quote, Token, quotes, sentences, tokens, trim
+
+_TRAILING = " \t\n,;:.!?—–-"
+_PARTICIPLE_CLAUSE = re.compile(r",[”\"]?\s+(?:\w+ing|as|while|because|but)\b|\s+[—–]\s+")
+_QUOTE_MARKS = "“”\""
+_NOUN_MARKERS = frozenset(
+    ["the", "a", "an", "its", "their", "his", "her", "our", "this", "that", "these", "those"]
+)
+_LEADING_LINK = re.compile(r"(?:and|but|that|or)\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    start: int
+    end: int
+    role: str  # key of labels.yaml `labels`
+    choices: dict[str, str] = field(default_factory=dict)  # choice control -> value key
+    score: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    claim: Region
+    source: Region | None
+    cue: Region | None
+    extra_cues: tuple[Region, ...] = ()  # framing cues ("In a statement, X said ...")
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    first: int  # index of its first token in the article's token list
+    last: int  # index after its last token
+    quotes: list[Quote]
+
+
+def _content_end(text: str, start: int, end: int) -> int:
+    """End of the reported clause starting at `start`: before a participle or dash
+    clause that belongs to the reporter (", citing ...", " — signaling ...")."""
+    m = _PARTICIPLE_CLAUSE.search(text, start, end)
+    return m.start() if m and m.start() > start else end
+
+
+def claim_certainty(text: str, start: int, end: int, rules: Rules) -> str:
+    """Key of labels.yaml certainty: hedged when a hedge word sits in the claim."""
+    return "hedged" if rules.hedge_re.search(text, start, end) else "asserted"
+
+
+def _claim(
+    text: str, start: int, end: int, quoted: list[Quote], rules: Rules, min_words: int = 2
+) -> Region | None:
+    """A CLAIM over text[start:end]: DIRECT_QUOTE when it is one quotation, MIXED when
+    it holds one, INDIRECT otherwise; certainty from the hedge word list."""
+    span = trim(text, start, end, _TRAILING)
+    if span is None:
+        return None
+    s, e = span
+    if lead := _LEADING_LINK.match(text, s, e):
+        s = lead.end()
+    inside = [q for q in quoted if q.start < e and q.end > s]
+    kind = "indirect"
+    if inside:
+        q = inside[0]
+        if len(inside) == 1 and q.start <= s and q.end >= e:
+            inner = trim(text, *q.inner, _TRAILING)
+            if inner is None:
+                return None
+            s, e = inner
+            kind = "direct"
+        else:
+            kind = "mixed"
+    if len(text[s:e].split()) < (2 if kind == "direct" else min_words):
+        return None
+    return Region(
+        s, e, "claim", {"attribution_type": kind, "certainty": claim_certainty(text, s, e, rules)},
+        score=0.7 if kind == "direct" else 0.5,
+    )
+
+
+class _Finder:
+    def __init__(self, text: str, rules: Rules) -> None:
+        self.text = text
+        self.rules = rules
+        self.toks: list[Token] = tokens(text)
+        self.starts = [t.start for t in self.toks]
+        self.quotes = quotes(text)
+        self.previous_type: str | None = None
+        self.last_source: Region | None = None
+        self.taken: list[tuple[int, int]] = []  # cue spans already used
+
+    def _index(self, offset: int) -> int:
+        return bisect.bisect_left(self.starts, offset)
+
+    def _in_quote(self, offset: int, sent: _Sentence) -> bool:
+        return any(q.start < offset < q.end for q in sent.quotes)
+
+    def _free(self, start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in self.taken)
+
+    def run(self) -> list[Attribution]:
+        found: list[Attribution] = []
+        for s, e in sentences(self.text, self.quotes):
+            sent = _Sentence(
+                s, e, self._index(s), self._index(e),
+                [q for q in self.quotes if q.start >= s and q.end <= e],
+            )
+            cues: list[tuple[int, str, re.Match[str]]] = []
+            for kind, pattern in (
+                ("after", self.rules.source_after_re),
+                ("verb", self.rules.cue_verb_re),
+                ("adverb", self.rules.sourceless_re),
+            ):
+                cues += [(m.start(), kind, m) for m in pattern.finditer(self.text, s, e)]
+            here: list[Attribution] = []
+            for _, kind, m in sorted(cues, key=lambda c: c[0]):
+                if self._in_quote(m.start(), sent) or not self._free(m.start(), m.end()):
+                    continue
+                made = getattr(self, f"_{kind}")(m, sent)
+                if made is not None:
+                    here.append(made)
+                    self.taken.append((made.cue.start, made.cue.end))
+                    if made.source is not None:
+                        self.taken.append((made.source.start, made.source.end))
+                        self.previous_type = made.source.choices["source_type"]
+            framing = self.rules.framing_re.match(self.text, s, e)
+            if framing and here and here[0].cue.start > framing.end():
+                cue = Region(framing.start(), framing.end(), "cue", score=0.5)
+                here[0] = replace(here[0], extra_cues=(cue,))
+            found += here
+        return found
+
+    # --- "according to X" ---
+    def _after(self, m: re.Match[str], sent: _Sentence) -> Attribution | None:
+        i = self._index(m.end())
+        phrase = sources.after(self.toks, i, sent.last, self.rules, self.previous_type)
+        if phrase is None:
+            return None
+        if m.start() == sent.start:  # "According to X, CLAIM."
+            comma = self.text.find(",", phrase.end, sent.end)
+            if comma < 0:
+                return None
+            claim = _claim(self.text, comma + 1, sent.end, sent.quotes, self.rules)
+        else:  # "CLAIM, according to X."
+            claim = _claim(self.text, sent.start, m.start(), sent.quotes, self.rules)
+        return self._triple(claim, phrase, m.start(), m.end())
+
+    # --- "reportedly" ---
+    def _adverb(self, m: re.Match[str], sent: _Sentence) -> Attribution | None:
+        left = max(
+            self.text.rfind(mark, sent.start, m.start()) for mark in (",", "—", "–", ";", ":")
+        )
+        start = sent.start if left < 0 else left + 1
+        end = _content_end(self.text, m.end(), sent.end)
+        claim = _claim(self.text, start, end, sent.quotes, self.rules)
+        if claim is None:
+            return None
+        cue = Region(m.start(), m.end(), "cue", score=0.6)
+        return Attribution(claim, None, cue)
+
+    # --- "X said ...", "“...,” said X" ---
+    def _verb(self, m: re.Match[str], sent: _Sentence) -> Attribution | None:
+        rules, toks = self.rules, self.toks
+        if not m.group().islower():  # "The United States": a name, not the verb
+            return None
+        verb = self._index(m.start())
+        lemma = rules.cue_verb_lemma[m.group().lower()]
+        first = verb
+        while first - 1 >= sent.first and (
+            toks[first - 1].lower in rules.auxiliaries
+            or toks[first - 1].lower in rules.negations
+            or (toks[first - 1].lower.endswith("ly") and toks[first - 1].text.islower())
+        ):
+            first -= 1
+        if any(toks[k].lower in rules.negations for k in range(first, verb)):
+            return None
+        if first > sent.first and toks[first - 1].lower in _NOUN_MARKERS:
+            return None  # "the report", "its findings": a noun, not a reporting verb
+        cue_start, cue_end = toks[first].start, m.end()
+        if m.end() < sent.end and toks[verb + 1].lower in ("by", "of"):
+            return None  # "a report by", "claims of": a noun
+        if lemma in rules.audience_lemmas:
+            cue_end = self._audience_end(verb + 1, cue_end, sent)
+        if adjunct := rules.adjunct_re.match(self.text, cue_end):
+            cue_end = adjunct.end()
+
+        phrase = sources.before(toks, first, sent.first, rules, self.previous_type)
+        if phrase is None and self._chained(first, sent):
+            # "X has described ..., citing Y": the participle reuses X as source.
+            claim = self._content_after(cue_end, sent)
+            return self._triple(claim, self.last_source, cue_start, cue_end)
+        inverted = first > sent.first and toks[first - 1].text in (",", "”", "\"")
+        if phrase is None and inverted:  # "“...,” said the minister."
+            phrase = sources.after(
+                toks, self._index(cue_end), sent.last, rules, self.previous_type, inverted=True
+            )
+            if phrase is not None:
+                claim = _claim(self.text, sent.start, cue_start, sent.quotes, rules)
+                return self._triple(claim, phrase, cue_start, cue_end)
+        if phrase is None:
+            return None
+        lead = self.text[sent.start : phrase.start].rstrip()
+        after = self._content_after(cue_end, sent)
+        if len(lead.split()) >= 3 and (
+            lead.endswith(("”", "\"")) or (lead.endswith(",") and not self._is_content(after))
+        ):
+            # "“...,” X told reporters." / "CLAIM, X said on Tuesday."
+            claim = _claim(self.text, sent.start, phrase.start, sent.quotes, rules)
+        else:
+            claim = after
+        return self._triple(claim, phrase, cue_start, cue_end)
+
+    def _audience_end(self, index: int, cue_end: int, sent: _Sentence) -> int:
+        """End of the cue over the addressee of "told": "told reporters", "told the
+        Ledger", "told a local radio station" (up to "that", a time adjunct or a stop)."""
+        if a := self.rules.audience_re.match(self.text, cue_end):
+            return a.end()
+        if index >= sent.last or self.toks[index].lower not in ("the", "a", "an"):
+            return cue_end
+        end = cue_end
+        for tok in self.toks[index : min(index + 5, sent.last)]:
+            if not tok.text[0].isalnum() or tok.lower in self.rules.adjunct_starts or tok.lower in (
+                "that", "about", "he", "she", "they", "it", "we", "to", "not"
+            ):
+                break
+            end = tok.end
+        return end
+
+    def _chained(self, first: int, sent: _Sentence) -> bool:
+        toks = self.toks
+        return (
+            self.last_source is not None
+            and sent.start <= self.last_source.start < sent.end
+            and first > sent.first
+            and (
+                toks[first - 1].lower in ("and", "but")
+                or (toks[first].lower.endswith("ing") and toks[first - 1].text in (",", "”", "\""))
+            )
+        )
+
+    def _is_content(self, claim: Region | None) -> bool:
+        """True unless `claim` is missing or only a time/place adjunct ("on Tuesday")."""
+        if claim is None:
+            return False
+        first = self.text[claim.start : claim.end].split()[0].lower()
+        return first not in self.rules.adjunct_starts
+
+    def _content_after(self, cue_end: int, sent: _Sentence) -> Region | None:
+        """The reported clause after a cue, skipping a time adjunct and "that"."""
+        i = self._index(cue_end)
+        start = cue_end
+        for k in range(i, min(i + 7, sent.last)):
+            tok = self.toks[k]
+            if tok.lower == "that":
+                start = tok.end
+                break
+            if not (tok.text[0].isalnum() or tok.text == ","):
+                break
+        while start < sent.end and self.text[start] in " ,:\n":
+            start += 1
+        if start < sent.end and self.text[start] in "“\"":
+            q = next((q for q in sent.quotes if q.start == start), None)
+            if q is not None:
+                return _claim(self.text, q.start, q.end, sent.quotes, self.rules)
+        end = _content_end(self.text, start, sent.end)
+        return _claim(
+            self.text, start, end, sent.quotes, self.rules, self.rules.content_min_words
+        )
+
+    def _triple(
+        self, claim: Region | None, phrase: sources.SourcePhrase | Region | None,
+        cue_start: int, cue_end: int,
+    ) -> Attribution | None:
+        if claim is None:
+            return None
+        if isinstance(phrase, Region):
+            source = phrase
+        else:
+            source = Region(
+                phrase.start, phrase.end, "source", {"source_type": phrase.type_key}, score=0.6
+            )
+        self.last_source = source
+        return Attribution(claim, source, Region(cue_start, cue_end, "cue", score=0.7))
+
+
+def find_attributions(text: str, rules: Rules) -> list[Attribution]:
+    """Every attribution the rules find in `text`, in reading order."""
+    return _Finder(text, rules).run()

@@ -1,0 +1,211 @@
+"""Rule data for one `model_version`: word lists read from rules/<model_version>/*.yaml
+and compiled once (the regexes are the expensive part, and a run reuses them for
+every article)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from newsclaims.errors import NewsclaimsError
+from newsclaims.scheme import RELATION_ENDPOINTS, Scheme, load_scheme
+
+MODEL_VERSION = "rules-2026.11"
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+RULE_FILES = ("labels", "cues", "sources", "entities")
+
+
+def _alternation(phrases: list[str], *, flags: int = 0) -> re.Pattern[str]:
+    """A regex matching any phrase as whole words, longest first, spaces as \\s+."""
+    parts = sorted({p for p in phrases if p}, key=len, reverse=True)
+    body = "|".join(r"\s+".join(re.escape(w) for w in p.split()) for p in parts)
+    return re.compile(rf"(?<![\w$€£¥₹])(?:{body})(?![\w])", flags)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Compiled rule data; attribute names say what a list is for."""
+
+    model_version: str
+    raw: dict[str, dict[str, Any]]
+    scheme: Scheme
+
+    # --- names, by role (labels.yaml) ---
+    @functools.cached_property
+    def label(self) -> dict[str, str]:
+        return self.raw["labels"]["labels"]
+
+    @functools.cached_property
+    def choice(self) -> dict[str, dict[str, str]]:
+        return self.raw["labels"]["choices"]
+
+    @functools.cached_property
+    def entity_label(self) -> dict[str, str]:
+        return self.raw["labels"]["entities"]
+
+    @functools.cached_property
+    def relation_for(self) -> dict[str, str]:
+        """Relation name by the role of its target label ("source", "cue")."""
+        by_endpoints = {ends: name for name, ends in RELATION_ENDPOINTS.items()}
+        claim = self.label["claim"]
+        return {
+            role: by_endpoints[(claim, self.label[role])]
+            for role in ("source", "cue")
+            if (claim, self.label[role]) in by_endpoints
+        }
+
+    # --- cues ---
+    @functools.cached_property
+    def cue_verb_lemma(self) -> dict[str, str]:
+        return {
+            form.lower(): lemma
+            for lemma, forms in self.raw["cues"]["verbs"].items()
+            for form in forms
+        }
+
+    @functools.cached_property
+    def cue_verb_re(self) -> re.Pattern[str]:
+        return _alternation(list(self.cue_verb_lemma), flags=re.IGNORECASE)
+
+    @functools.cached_property
+    def source_after_re(self) -> re.Pattern[str]:
+        return _alternation(self.raw["cues"]["source_after"], flags=re.IGNORECASE)
+
+    @functools.cached_property
+    def sourceless_re(self) -> re.Pattern[str]:
+        return _alternation(self.raw["cues"]["sourceless"], flags=re.IGNORECASE)
+
+    @functools.cached_property
+    def audience_re(self) -> re.Pattern[str]:
+        return re.compile(
+            r"\s+(?:" + _alternation(self.raw["cues"]["audiences"]).pattern + r")"
+        )
+
+    @functools.cached_property
+    def adjunct_re(self) -> re.Pattern[str]:
+        return re.compile(
+            r",?\s+(?:"
+            + _alternation(self.raw["cues"]["cue_adjuncts"], flags=0).pattern
+            + r")",
+            re.IGNORECASE,
+        )
+
+    @functools.cached_property
+    def audience_lemmas(self) -> frozenset[str]:
+        return frozenset(self.raw["cues"]["audience_verbs"])
+
+    @functools.cached_property
+    def auxiliaries(self) -> frozenset[str]:
+        return frozenset(w.lower() for w in self.raw["cues"]["auxiliaries"])
+
+    @functools.cached_property
+    def negations(self) -> frozenset[str]:
+        return frozenset(w.lower() for w in self.raw["cues"]["negations"])
+
+    @functools.cached_property
+    def hedge_re(self) -> re.Pattern[str]:
+        return _alternation(self.raw["cues"]["hedges"], flags=re.IGNORECASE)
+
+    @functools.cached_property
+    def opinion_re(self) -> re.Pattern[str]:
+        words = [w for w in self.raw["cues"]["opinion_markers"] if w[0].isalpha()]
+        marks = "".join(
+            re.escape(w) for w in self.raw["cues"]["opinion_markers"] if not w[0].isalpha()
+        )
+        return re.compile(_alternation(words).pattern + (f"|[{marks}]" if marks else ""))
+
+    @functools.cached_property
+    def framing_re(self) -> re.Pattern[str]:
+        return _alternation(self.raw["cues"]["framing_cues"], flags=re.IGNORECASE)
+
+    @functools.cached_property
+    def content_min_words(self) -> int:
+        return int(self.raw["cues"]["content_min_words"])
+
+    @functools.cached_property
+    def adjunct_starts(self) -> frozenset[str]:
+        return frozenset(w.lower() for w in self.raw["cues"]["adjunct_starts"])
+
+    @functools.cached_property
+    def unattributed_min_words(self) -> int:
+        return int(self.raw["cues"]["unattributed_min_words"])
+
+    # --- sources ---
+    def _words(self, key: str) -> frozenset[str]:
+        return frozenset(w.lower() for w in self.raw["sources"][key])
+
+    @functools.cached_property
+    def anonymous_heads(self) -> frozenset[str]:
+        return self._words("anonymous_heads")
+
+    @functools.cached_property
+    def document_heads(self) -> frozenset[str]:
+        return self._words("document_heads")
+
+    @functools.cached_property
+    def organization_heads(self) -> frozenset[str]:
+        return self._words("organization_heads")
+
+    @functools.cached_property
+    def not_sources(self) -> frozenset[str]:
+        return self._words("not_sources")
+
+    @functools.cached_property
+    def pronouns(self) -> frozenset[str]:
+        return self._words("pronouns")
+
+    @functools.cached_property
+    def boundaries(self) -> frozenset[str]:
+        return self._words("boundaries")
+
+    @functools.cached_property
+    def inner_links(self) -> frozenset[str]:
+        return self._words("inner_links")
+
+    @functools.cached_property
+    def max_source_words(self) -> int:
+        return int(self.raw["sources"]["max_words"])
+
+    # --- entities ---
+    @functools.cached_property
+    def ent(self) -> dict[str, Any]:
+        return self.raw["entities"]
+
+
+def _check_names(raw: dict[str, dict[str, Any]], scheme: Scheme, where: Path) -> None:
+    labels = raw["labels"]
+    known = set(scheme.all_labels)
+    names = list(labels["labels"].values()) + list(labels["entities"].values())
+    names += list(raw["entities"]["gazetteers"]) + list(raw["entities"]["suffix_labels"])
+    missing = [n for n in names if n not in known]
+    for control, values in labels["choices"].items():
+        if control not in scheme.choices:
+            missing.append(control)
+            continue
+        missing += [v for v in values.values() if v not in scheme.choices[control].values]
+    if missing:
+        raise NewsclaimsError(f"rules in {where} name {missing}, not in label_config.xml")
+
+
+@functools.cache
+def load_rules(model_version: str = MODEL_VERSION) -> Rules:
+    """The rules of `model_version`, checked against the scheme (cached per version)."""
+    where = RULES_DIR / model_version
+    if not where.is_dir():
+        have = ", ".join(sorted(p.name for p in RULES_DIR.iterdir() if p.is_dir()))
+        raise NewsclaimsError(f"no rules for model_version {model_version!r}; have: {have}")
+    raw: dict[str, dict[str, Any]] = {}
+    for name in RULE_FILES:
+        path = where / f"{name}.yaml"
+        try:
+            raw[name] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise NewsclaimsError(f"cannot read rule file {path}: {exc}") from exc
+    scheme = load_scheme()
+    _check_names(raw, scheme, where)
+    return Rules(model_version, raw, scheme)

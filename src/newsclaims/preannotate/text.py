@@ -1,0 +1,82 @@
+"""Tokens, quotations and sentences with code-point offsets into the article text.
+
+Offsets are what Label Studio stores, so every span the rules produce is a pair of
+indices into the original string; nothing here copies or normalises the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Abbreviations with a dot that do not end a sentence ("U.S.", "Mr.", "Inc.").
+_ABBREVIATION = (
+    r"(?:[A-Za-z]\.){2,}"
+    r"|(?:Mr|Mrs|Ms|Mx|Dr|Sen|Rep|Gov|Gen|Col|Capt|Adm|Prof|Inc|Corp|Ltd|Co|St|Jr|Sr|No|vs"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Lt|Sgt|Maj|Rev|Hon)\."
+)
+TOKEN_RE = re.compile(rf"{_ABBREVIATION}|\w+(?:[’'\-.]\w+)*|n[’']t|\S")
+_ABBREVIATION_END = re.compile(rf"(?:{_ABBREVIATION})$")
+_SENTENCE_END = re.compile(r"[.!?…]+[”\"’)]*(?=\s+[\"“‘(\[A-Z0-9\u00C0-\uFFFF])|\n+")
+# Opening and closing double quotes. A straight quote opens when it is not preceded
+# by a word character and closes otherwise.
+_QUOTE_RE = re.compile(r"“[^“”\n]*”|(?<![\w])\"[^\"\n]*\"")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    start: int
+    end: int
+    text: str
+
+    @property
+    def lower(self) -> str:
+        return self.text.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    start: int  # offset of the opening quotation mark
+    end: int  # offset after the closing quotation mark
+
+    @property
+    def inner(self) -> tuple[int, int]:
+        return self.start + 1, self.end - 1
+
+
+def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    stop = len(text) if end is None else end
+    return [Token(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text, start, stop)]
+
+
+def quotes(text: str) -> list[Quote]:
+    return [Quote(m.start(), m.end()) for m in _QUOTE_RE.finditer(text)]
+
+
+def sentences(text: str, quoted: list[Quote]) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) without their trailing whitespace; never split
+    inside a quotation, so a quoted passage of several sentences stays with its cue."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    qi = 0
+    for m in _SENTENCE_END.finditer(text):
+        cut = m.end()
+        while qi < len(quoted) and quoted[qi].end <= cut:
+            qi += 1
+        if qi < len(quoted) and quoted[qi].start < cut < quoted[qi].end and "\n" not in m.group():
+            continue
+        if "\n" not in m.group() and _ABBREVIATION_END.search(text, max(0, cut - 6), cut):
+            continue
+        spans.append((start, cut))
+        start = m.end()
+    spans.append((start, len(text)))
+    return [trimmed for s, e in spans if (trimmed := trim(text, s, e))]
+
+
+def trim(text: str, start: int, end: int, chars: str = " \t\n") -> tuple[int, int] | None:
+    """The span without leading/trailing `chars`; None when nothing is left."""
+    while start < end and text[start] in chars:
+        start += 1
+    while end > start and text[end - 1] in chars:
+        end -= 1
+    return (start, end) if start < end else None

@@ -1,0 +1,38 @@
+"""UNATTRIBUTED claims: sentences the outlet states in its own voice. Only plain,
+checkable statements qualify (a number or a name to check, no cue, no quotation, no
+marker of the writer's evaluation), because a wrong suggestion costs an annotator
+more than a missing one."""
+
+from __future__ import annotations
+
+import re
+
+from newsclaims.preannotate.attribution import Attribution, Region, claim_certainty
+from newsclaims.preannotate.rules import Rules
+from newsclaims.preannotate.text import quotes, sentences, trim
+
+_ANCHOR = re.compile(r"\d|(?<=\s)[A-Z]")
+
+
+def unattributed_claims(text: str, found: list[Attribution], rules: Rules) -> list[Region]:
+    used = [(r.start, r.end) for a in found for r in (a.claim, a.source, a.cue) if r]
+    quoted = quotes(text)
+    markers = rules.opinion_re
+    claims = []
+    for start, end in sentences(text, quoted):
+        if text[end - 1] not in ".”\"’" or any(s < end and e > start for s, e in used):
+            continue
+        if any(q.start >= start and q.end <= end and len(text[q.start:q.end].split()) > 3
+               for q in quoted):
+            continue
+        span = trim(text, start, end, " \n.")
+        if span is None:
+            continue
+        s, e = span
+        if (len(text[s:e].split()) < rules.unattributed_min_words
+                or not _ANCHOR.search(text, s, e) or markers.search(text, s, e)):
+            continue
+        certainty = claim_certainty(text, s, e, rules)
+        choices = {"attribution_type": "unattributed", "certainty": certainty}
+        claims.append(Region(s, e, "claim", choices, score=0.3))
+    return claims
