@@ -80,6 +80,7 @@ def agreement(tasks: Iterable[dict[str, Any]], scheme: Scheme | None = None) -> 
 
     annotators = sorted({a for art in articles for a in art.readings})
     pairs = _pairs(articles)
+    pair_counts = {(a, b): _pair_counts(arts, a, b) for (a, b), arts in pairs.items()}
     report: dict[str, Any] = {
         "articles": {
             "total": seen["tasks"],
@@ -91,11 +92,11 @@ def agreement(tasks: Iterable[dict[str, Any]], scheme: Scheme | None = None) -> 
         "adjudications_left_out": seen["adjudications"],
         "annotators": len(annotators),
         "annotator_pairs": len(pairs),
-        "labels": _span_figures(articles, pairs, scheme),
+        "labels": _span_figures(pair_counts, scheme),
         "attributes": _attribute_figures(articles, scheme),
         "tokens": _token_figures(articles, scheme),
         "triples": _triple_figures(articles, pairs),
-        "pairs": _pair_figures(articles, pairs, scheme),
+        "pairs": _pair_figures(pairs, pair_counts, scheme),
         "thresholds": {"min_articles": MIN_ARTICLES, "min_units": MIN_UNITS},
     }
     report["warnings"] = _warnings(report, seen["repeat_annotations"])
@@ -244,16 +245,30 @@ def _prf(n_a: int, n_b: int, matched_a: int, matched_b: int) -> dict[str, Any]:
     return {"precision": precision, "recall": recall, "f1": f1, **counts}
 
 
-def _pair_label_counts(
-    articles: list[_Article], a: str, b: str, labels: Iterable[str], mode: str
-) -> tuple[int, int, int, int]:
-    n_a = n_b = m_a = m_b = 0
+MODES = ("exact", "overlap")
+PairCounts = dict[str, dict[str, list[int]]]  # mode → label → [n_a, n_b, matched_a, matched_b]
+
+
+def _pair_counts(articles: list[_Article], a: str, b: str) -> PairCounts:
+    """Span counts of one annotator pair, pooled over the articles both labelled."""
+    counts: PairCounts = {mode: defaultdict(lambda: [0, 0, 0, 0]) for mode in MODES}
     for article in articles:
         ra, rb = article.readings[a], article.readings[b]
-        for label in labels:
+        for label in ra.spans.keys() | rb.spans.keys():
             sa, sb = ra.spans.get(label, set()), rb.spans.get(label, set())
-            got_a, got_b = _match_counts(sa, sb, mode)
-            n_a, n_b, m_a, m_b = n_a + len(sa), n_b + len(sb), m_a + got_a, m_b + got_b
+            for mode in MODES:
+                got_a, got_b = _match_counts(sa, sb, mode)
+                total = counts[mode][label]
+                total[0] += len(sa)
+                total[1] += len(sb)
+                total[2] += got_a
+                total[3] += got_b
+    return counts
+
+
+def _summed(counts: dict[str, list[int]], labels: Iterable[str]) -> tuple[int, int, int, int]:
+    rows = [counts[label] for label in labels if label in counts]
+    n_a, n_b, m_a, m_b = (sum(column) for column in zip(*rows, strict=True)) if rows else (0,) * 4
     return n_a, n_b, m_a, m_b
 
 
@@ -270,34 +285,32 @@ def _mean_over_pairs(per_pair: list[dict[str, Any]]) -> dict[str, Any]:
     return figure
 
 
-def _span_figures(articles: list[_Article], pairs: dict[tuple[str, str], list[_Article]],
+def _span_figures(pair_counts: dict[tuple[str, str], PairCounts],
                   scheme: Scheme) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     for label in scheme.all_labels:
         figures[label] = {"layer": scheme.control_of_label[label]}
-        for mode in ("exact", "overlap"):
-            per_pair = [_prf(*_pair_label_counts(arts, a, b, [label], mode))
-                        for (a, b), arts in pairs.items()]
+        for mode in MODES:
+            per_pair = [_prf(*_summed(counts[mode], [label])) for counts in pair_counts.values()]
             figures[label][mode] = _mean_over_pairs(per_pair)
     return figures
 
 
-def _pair_figures(articles: list[_Article], pairs: dict[tuple[str, str], list[_Article]],
+def _pair_figures(pairs: dict[tuple[str, str], list[_Article]],
+                  pair_counts: dict[tuple[str, str], PairCounts],
                   scheme: Scheme) -> list[dict[str, Any]]:
     out = []
     for (a, b), arts in pairs.items():
-        entry: dict[str, Any] = {"annotators": [a, b], "articles": len(arts), "labels": {},
-                                 "layers": {}}
-        for label in scheme.all_labels:
-            entry["labels"][label] = {
-                mode: _prf(*_pair_label_counts(arts, a, b, [label], mode))
-                for mode in ("exact", "overlap")
-            }
-        for layer, labels in scheme.labels.items():
-            entry["layers"][layer] = {
-                mode: _prf(*_pair_label_counts(arts, a, b, labels, mode))
-                for mode in ("exact", "overlap")
-            }
+        counts = pair_counts[(a, b)]
+        entry: dict[str, Any] = {"annotators": [a, b], "articles": len(arts)}
+        entry["labels"] = {
+            label: {mode: _prf(*_summed(counts[mode], [label])) for mode in MODES}
+            for label in scheme.all_labels
+        }
+        entry["layers"] = {
+            layer: {mode: _prf(*_summed(counts[mode], labels)) for mode in MODES}
+            for layer, labels in scheme.labels.items()
+        }
         entry["triples"] = _triple_prf(arts, a, b)
         out.append(entry)
     return out
