@@ -104,6 +104,13 @@ def test_debris_rules_remove_whole_lines_only() -> None:
     assert remove_debris(text, rules) == ("Share prices fell.\n\nWe will refresh the list.", 2)
 
 
+def test_text_as_a_list_of_paragraphs() -> None:
+    raw = RawArticle({"text": ["First  paragraph.", "Second\tparagraph."], "title": "T"})
+    record, problems, _ = build_record(raw, "p.json", "json", parse_debris_rules(""))
+    assert problems == []
+    assert record is not None and record["text"] == "First paragraph.\n\nSecond paragraph."
+
+
 def test_bad_debris_rule_names_its_line() -> None:
     with pytest.raises(NewsclaimsError, match=r"my-rules:2: bad regular expression"):
         parse_debris_rules("fine\n(unclosed\n", "my-rules")

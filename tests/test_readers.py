@@ -78,6 +78,18 @@ def test_split_header_without_tag_line() -> None:
     assert split_header(lines) == ([], "Harbour Reopens", lines[2:])
 
 
+@pytest.mark.parametrize("tag", ["Politics", "Donald Trump", "G7"])
+def test_a_single_tag_line(tag: str) -> None:
+    lines = [tag, "", "Leaders Meet in Rome to Discuss Trade", "", "The leaders met."]
+    assert split_header(lines) == ([tag], "Leaders Meet in Rome to Discuss Trade", lines[4:])
+
+
+def test_title_case_title_and_byline_without_tags() -> None:
+    # Six words with a lowercase "to": too long and not capitalised enough to be one tag.
+    lines = ["Harbour Workers Vote to End Strike", "", "Dock workers voted, the union said."]
+    assert split_header(lines) == ([], "Harbour Workers Vote to End Strike", lines[2:])
+
+
 def test_camel_case_title_is_not_a_tag_line() -> None:
     # "DoorDash" splits, but the next line is a sentence, so line one is the title.
     lines = ["DoorDash Strikes Deal With Drivers", "", "DoorDash agreed to raise pay, it said."]

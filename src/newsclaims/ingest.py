@@ -156,6 +156,8 @@ def build_record(
     where = {"file": file, "line": raw.line}
     problems: list[Problem] = []
     text = fields.get("text")
+    if isinstance(text, list) and text and all(isinstance(p, str) for p in text):
+        text = "\n\n".join(text)  # a list of paragraphs
     if not isinstance(text, str):
         what = "no text field" if text is None else f"text is a {type(text).__name__}"
         problems.append(Problem(Severity.ERROR, "I003", f"empty article: {what}", **where))

@@ -38,6 +38,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 # A line that ends a sentence (optionally inside closing quotes) is body text, not a title.
 _SENTENCE_END = re.compile(r"[.,;:]['\"’”»)]*$")
 TITLE_MAX_CHARS = 250
+SINGLE_TAG_MAX_WORDS = 4
 
 
 @dataclass(slots=True)
@@ -110,19 +111,28 @@ def _is_title_like(line: str) -> bool:
     return len(line) <= TITLE_MAX_CHARS and not _SENTENCE_END.search(line)
 
 
+def _is_single_tag(line: str) -> bool:
+    """A short run of capitalised words (`Politics`, `Donald Trump`): a one-tag line."""
+    words = line.split()
+    return len(words) <= SINGLE_TAG_MAX_WORDS and all(w[0].isupper() or w[0].isdigit()
+                                                       for w in words)
+
+
 def split_header(lines: list[str]) -> tuple[list[str], str | None, list[str]]:
     """(tags, title, body lines) of a scraped article: see docs/ingest.md, "The .txt layout".
 
-    The first non-blank line is a tag line only if it splits into two or more tags,
-    is not a sentence, and is followed by a title-like line and a body. A title is a
-    short first line that does not end like a sentence, followed by a body.
+    The first non-blank line is a tag line when it and the next non-blank line are
+    both title-like (short, not ending like a sentence), a body follows, and the
+    first line either splits into two or more tags or is a short run of capitalised
+    words (one tag). A title is a title-like first line followed by a body.
     """
     content = [i for i, line in enumerate(lines) if line.strip()]
     tags: list[str] = []
     if len(content) >= 3:
         first, second = lines[content[0]].strip(), lines[content[1]].strip()
         candidate = split_tag_line(first)
-        if len(candidate) >= 2 and _is_title_like(first) and _is_title_like(second):
+        if (_is_title_like(first) and _is_title_like(second)
+                and (len(candidate) >= 2 or _is_single_tag(first))):
             tags = candidate
             content = content[1:]
     title = None
