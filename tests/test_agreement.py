@@ -225,7 +225,11 @@ def test_a_reviewers_decision_on_an_adjudication_prediction_is_not_an_annotator(
 def test_summary_for_the_dataset_card() -> None:
     summary = agreement_summary(export(ann(1, 1, A), ann(2, 2, B)))
     assert summary["articles"] == 1 and summary["annotators"] == 2
-    assert summary["span_f1"]["CUE"] == {"exact": pytest.approx(0.75), "overlap": 1.0}
+    assert summary["span_f1"]["CUE"] == {"exact": pytest.approx(0.75), "overlap": 1.0,
+                                         "pairs": 1, "spans": 8}
+    # Labels nobody used are not listed; ORG (used by one annotator) is, at 0.
+    assert set(summary["span_f1"]) == {"CLAIM", "SOURCE", "CUE", "PERSON", "ORG"}
+    assert summary["span_f1"]["ORG"]["exact"] == 0.0
     assert summary["attribute_alpha"]["attribution_type"] == pytest.approx(2 / 3)
     assert summary["token_alpha"]["entity"] == pytest.approx(238 / 279)
     assert summary["triple_f1"] == pytest.approx(0.75)

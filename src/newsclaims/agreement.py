@@ -112,9 +112,11 @@ def agreement_summary(
         "articles": full["articles"]["multi_annotated"],
         "annotators": full["annotators"],
         "annotator_pairs": full["annotator_pairs"],
+        # Only labels some pair could compare; counts summed over pairs.
         "span_f1": {
-            label: {"exact": fig["exact"]["f1"], "overlap": fig["overlap"]["f1"]}
-            for label, fig in full["labels"].items()
+            label: {"exact": fig["exact"]["f1"], "overlap": fig["overlap"]["f1"],
+                    "pairs": fig["exact"]["pairs"], "spans": fig["exact"]["spans"]}
+            for label, fig in full["labels"].items() if fig["exact"]["pairs"]
         },
         "attribute_alpha": {name: fig["alpha"] for name, fig in full["attributes"].items()},
         "token_alpha": {layer: fig["alpha"] for layer, fig in full["tokens"].items()},
