@@ -191,3 +191,36 @@ def test_merged_ids_are_deterministic_and_consistent() -> None:
             assert item["id"] in ids
         if item["type"] == "relation":
             assert {item["from_id"], item["to_id"]} <= ids
+
+
+def test_merged_result_parses_cleanly_as_a_prediction_would() -> None:
+    from newsclaims.convert import parse_result
+
+    choice = choose_gold(task(full(1, "a"), full(2, "b", "DIRECT_QUOTE"), full(3, "c")))
+    parsed = parse_result(choice.result, TEXT)
+    assert parsed.problems == []
+    (claim,) = [s for s in parsed.spans if s["label"] == "CLAIM"]
+    assert (claim["text"], claim["attribution_type"], claim["certainty"]) == (
+        CLAIM, "INDIRECT", "ASSERTED")
+    assert {(r["type"], r["from_label"], r["to_label"]) for r in parsed.relations} == {
+        ("source", "CLAIM", "SOURCE"), ("cue", "CLAIM", "CUE")}
+
+
+def test_only_articles_with_disagreements_are_sent_for_adjudication() -> None:
+    from newsclaims.adjudicate import MODEL_VERSION_PREFIX, needing_adjudication
+
+    agreed = task(full(1, "a"), full(2, "b"))
+    disputed = {**task(full(1, "a"), full(2, "b", "DIRECT_QUOTE")), "id": 8}
+    single = {**task(full(1, "a")), "id": 9}
+    pending = needing_adjudication([agreed, disputed, single])
+    assert [p.export_task_id for p in pending] == [8]
+    (item,) = pending
+    assert item.model_version.startswith(MODEL_VERSION_PREFIX)
+    # Same merge → same version (what makes a rerun send nothing); another merge differs.
+    again = needing_adjudication([{**task(full(2, "y"), full(1, "x", "DIRECT_QUOTE")), "id": 8}])
+    assert again[0].model_version == item.model_version
+    other = needing_adjudication([{**task(full(1, "a"), full(2, "b", "MIXED")), "id": 8}])
+    assert other[0].model_version == item.model_version  # the tie leaves the value unset either way
+    shorter = annotation(2, region("q", "Officials", "SOURCE", source_type="ANONYMOUS"))
+    changed = needing_adjudication([{**task(full(1, "a"), shorter), "id": 8}])
+    assert changed[0].model_version != item.model_version
