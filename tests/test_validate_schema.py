@@ -43,3 +43,32 @@ def test_schema_and_plain_checks_agree_on_result_items(path: Path) -> None:
         if problem.code == "result-item-invalid":
             by_code.add((problem.task_id, problem.annotation_id))
     assert by_schema == by_code
+
+
+def _mutations() -> list[tuple[str, object]]:
+    return [
+        ("id", "x"), ("id", True), ("meta", 5), ("drafts", {}), ("created_at", 3),
+        ("annotations", {}), ("annotations", [7]),
+        ("annotations.0.id", "11"), ("annotations.0.lead_time", True),
+        ("annotations.0.lead_time", "slow"), ("annotations.0.completed_by", "ada"),
+        ("annotations.0.completed_by", {"id": "3"}), ("annotations.0.was_cancelled", "no"),
+        ("annotations.0.ground_truth", 1), ("annotations.0.result", {}),
+        ("predictions", [True]), ("predictions.0.score", "high"),
+        ("predictions.0.model_version", 2), ("predictions.0.result", None),
+    ]
+
+
+@pytest.mark.parametrize(("where", "value"), _mutations())
+def test_plain_envelope_check_never_accepts_what_the_schema_rejects(where, value) -> None:
+    from newsclaims.validate import _plain_envelope_ok
+
+    [task] = json.loads((FIXTURES / "clean.json").read_text("utf-8"))[:1]
+    *parents, last = where.split(".")
+    target = task
+    for key in parents:
+        target = target[int(key)] if isinstance(target, list) else target[key]
+    target[int(last) if isinstance(target, list) else last] = value
+    assert list(errors("labelstudio-export", [task]))  # the mutation breaks the schema
+    assert not _plain_envelope_ok(task)
+    codes = {p.code for p in validate([task]).problems}
+    assert "schema" in codes or "result-item-invalid" in codes
