@@ -111,6 +111,16 @@ def test_text_as_a_list_of_paragraphs() -> None:
     assert record is not None and record["text"] == "First paragraph.\n\nSecond paragraph."
 
 
+def test_repeated_tag_in_a_tag_line_is_kept_once() -> None:
+    raw = RawArticle({"text": "PoliticsEconomyPolitics\n\nBudget Passes\n\nIt passed."},
+                     has_header=True)
+    record, problems, _ = build_record(raw, "t.txt", "txt", parse_debris_rules(""))
+    assert problems == []
+    assert record is not None
+    assert (record["tags"], record["title"], record["text"]) == (
+        ["Politics", "Economy"], "Budget Passes", "It passed.")
+
+
 def test_bad_debris_rule_names_its_line() -> None:
     with pytest.raises(NewsclaimsError, match=r"my-rules:2: bad regular expression"):
         parse_debris_rules("fine\n(unclosed\n", "my-rules")

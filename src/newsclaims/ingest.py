@@ -168,7 +168,8 @@ def build_record(
     text, removed = remove_debris(text, rules)
     if raw.has_header:
         found_tags, found_title, body = split_header(text.split("\n"))
-        tags, title, text = found_tags or tags, found_title or title, "\n".join(body)
+        tags = _tags(found_tags) if found_tags else tags
+        title, text = found_title or title, "\n".join(body)
     text = normalise_text(_strip_header_lines(text, title, tags))
     if not text:
         why = "only debris" if removed else "no text"
