@@ -94,7 +94,9 @@ def export_path(split: str) -> Path:
 
 
 def export_json(split: str) -> str:
-    return json.dumps(gold_export(split), ensure_ascii=False, indent=1) + "\n"
+    """The export as JSON text: a list with one task per line (readable diffs, small files)."""
+    lines = [json.dumps(task, ensure_ascii=False) for task in gold_export(split)]
+    return "[\n" + ",\n".join(lines) + "\n]\n"
 
 
 def write_gold_export(split: str, path: str | Path | None = None) -> Path:

@@ -18,10 +18,12 @@ from eval_fixtures import (
     gold_export,
     load_articles,
 )
+from newsclaims.convert import claims_from, parse_result
 from newsclaims.ids import article_id
 from newsclaims.schemas import errors as schema_errors
 from newsclaims.scheme import RELATION_ENDPOINTS, load_scheme
 from newsclaims.surface import to_result
+from newsclaims.validate import validate
 
 SCHEME = load_scheme()
 CLAIM, SOURCE = RELATION_ENDPOINTS["source"]
@@ -194,3 +196,18 @@ def test_committed_export_file_equals_the_gold(split):
     assert [task["data"]["article_id"] for task in json.loads(committed)] == [
         article.article_id for article in load_articles(split)
     ]
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_committed_export_validates_cleanly_and_converts_to_one_row_per_claim(split):
+    report = validate(export_path(split))
+    assert report.problems == []
+    assert report.counts["tasks"] == len(load_articles(split))
+    for task, article in zip(gold_export(split), load_articles(split), strict=True):
+        parsed = parse_result(task["annotations"][0]["result"], task["data"]["text"])
+        assert parsed.problems == []
+        claims = claims_from(parsed.spans, parsed.relations)
+        gold_claims = [s for s in article.gold["spans"] if s["label"] == CLAIM]
+        assert sorted(row["claim_text"] for row in claims) == sorted(
+            s["text"] for s in gold_claims
+        )
