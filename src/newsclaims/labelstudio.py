@@ -178,7 +178,7 @@ def scheme_names(scheme: Scheme) -> set[tuple[str, str]]:
 def used_names(studio: Studio, project_id: int) -> set[tuple[str, str]]:
     """(control, value) pairs that the project's annotations use."""
     used: set[tuple[str, str]] = set()
-    for task in _iter_tasks(studio, project_id, fields="all", include="id,annotations"):
+    for task in _iter_tasks(studio, project_id, fields="all", only_annotated=True):
         for annotation in task.get("annotations") or []:
             for item in annotation.get("result") or []:
                 used |= _result_names(item)

@@ -46,10 +46,11 @@ _PORT_MOVED = re.compile(r"Trying to start at (\d+)")
 @dataclass(frozen=True, slots=True)
 class StudioPaths:
     base: Path
+    server_venv: Path | None = None  # tests share the repository's server venv
 
     @property
     def venv(self) -> Path:
-        return self.base / "venv"
+        return self.server_venv or self.base / "venv"
 
     @property
     def executable(self) -> Path:
@@ -247,15 +248,18 @@ def server_env(paths: StudioPaths, creds: Credentials) -> dict[str, str]:
     return env
 
 
-def _port_from_log(log: Path, offset: int) -> int | None:
-    """The port Label Studio moved to, if it printed that it did (after `offset`)."""
+def _log_since(log: Path, offset: int) -> str:
     try:
         with open(log, "rb") as fh:
             fh.seek(offset)
-            text = fh.read().decode("utf-8", "replace")
+            return fh.read().decode("utf-8", "replace")
     except OSError:
-        return None
-    moves = _PORT_MOVED.findall(text)
+        return ""
+
+
+def _port_from_log(log: Path, offset: int) -> int | None:
+    """The port Label Studio moved to, if it printed that it did (after `offset`)."""
+    moves = _PORT_MOVED.findall(_log_since(log, offset))
     return int(moves[-1]) if moves else None
 
 
@@ -276,8 +280,9 @@ def start(
 ) -> ServerStatus:
     """Start the local server (or reuse the one already up) and wait for /health.
 
-    A busy port is skipped before starting; should Label Studio still move to
-    another port (a race), its log says where, and that is the URL recorded.
+    A busy port is skipped before starting. Two starts can still race for one port:
+    Label Studio then either moves to the next one (its log says where, and that is
+    the URL recorded) or exits, and the start is retried on another free port.
     """
     paths = paths or studio_paths()
     current = status(paths)
@@ -288,44 +293,67 @@ def start(
         raise NewsclaimsError(f"Label Studio is not installed in {paths.venv}")
     creds = ensure_credentials(paths)
     paths.data.mkdir(parents=True, exist_ok=True)
-    chosen = free_port(port)
-    log_offset = paths.log.stat().st_size if paths.log.exists() else 0
+    deadline = time.monotonic() + timeout
+    candidate = port
+    for _attempt in range(_START_ATTEMPTS):
+        chosen = free_port(candidate)
+        log_offset = paths.log.stat().st_size if paths.log.exists() else 0
+        proc = _launch(executable, paths, creds, chosen)
+        url = _wait_until_healthy(proc, paths, chosen, log_offset, deadline)
+        if url is not None:
+            state = {"pid": proc.pid, "port": int(url.rsplit(":", 1)[1]), "url": url}
+            atomic_write_text(paths.state, json.dumps({**state, "started_at": time.time()}) + "\n")
+            return ServerStatus(True, url, server_version(url), proc.pid)
+        candidate = chosen + 1  # lost a race for the port: try the next free one
+    raise NewsclaimsError(f"Label Studio found no free port to start on; log {paths.log}")
+
+
+_START_ATTEMPTS = 5
+_PORT_TAKEN = "port is already in use"
+
+
+def _launch(
+    executable: Path, paths: StudioPaths, creds: Credentials, port: int
+) -> subprocess.Popen:
+    command = [
+        str(executable),
+        "start",
+        "--no-browser",
+        "--internal-host",
+        HOST,
+        "--port",
+        str(port),
+    ]
     with open(paths.log, "ab") as log:
-        proc = subprocess.Popen(
-            [
-                str(executable),
-                "start",
-                "--no-browser",
-                "--internal-host",
-                HOST,
-                "--port",
-                str(chosen),
-            ],
+        return subprocess.Popen(
+            command,
             cwd=paths.base,
             env=server_env(paths, creds),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # survives the command that started it; no Ctrl-C from our tty
+            start_new_session=True,  # outlives this command; no Ctrl-C from our terminal
         )
-    deadline = time.monotonic() + timeout
+
+
+def _wait_until_healthy(
+    proc: subprocess.Popen, paths: StudioPaths, port: int, log_offset: int, deadline: float
+) -> str | None:
+    """The server's URL once /health is UP; None when it exited because the port was taken."""
     while time.monotonic() < deadline:
-        actual = _port_from_log(paths.log, log_offset) or chosen
-        url = f"http://{HOST}:{actual}"
+        url = f"http://{HOST}:{_port_from_log(paths.log, log_offset) or port}"
         if proc.poll() is not None:
+            if _PORT_TAKEN in _log_since(paths.log, log_offset).lower():
+                return None
             raise NewsclaimsError(
                 f"Label Studio exited with code {proc.returncode} while starting; "
                 f"log {paths.log}: {_log_tail(paths.log)}"
             )
-        if health(url):
-            state = {"pid": proc.pid, "port": actual, "url": url, "started_at": time.time()}
-            atomic_write_text(paths.state, json.dumps(state) + "\n")
-            return ServerStatus(True, url, server_version(url), proc.pid)
+        if health(url) and proc.poll() is None:
+            return url
         time.sleep(0.5)
     _terminate(proc.pid)
-    raise NewsclaimsError(
-        f"Label Studio did not answer /health within {timeout:.0f}s; log {paths.log}"
-    )
+    raise NewsclaimsError(f"Label Studio did not answer /health in time; log {paths.log}")
 
 
 def _terminate(pid: int, timeout: float = 30.0) -> None:

@@ -1,0 +1,131 @@
+"""Shared fixtures: a real Label Studio for integration tests.
+
+The first session on a machine migrates an empty data dir once (~50 s) and caches it
+as a template under .labelstudio/test-template-<version>; every session after that
+copies the template to a temporary dir and starts from it in seconds. Tests that use
+`studio` are marked `integration`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from label_studio_sdk import LabelStudio
+
+from newsclaims import studio as server
+from newsclaims.labelstudio import ProjectInfo, Studio, connect, ensure_project
+from newsclaims.studio import Connection, StudioPaths
+
+REPO = Path(__file__).resolve().parents[1]
+SERVER_VENV = REPO / ".labelstudio" / "venv"
+TEMPLATE = REPO / ".labelstudio" / f"test-template-{server.LABEL_STUDIO_REQUIREMENT.split('==')[1]}"
+
+
+def os_free_port() -> int:
+    """A port the OS says is free now: parallel sessions on one machine rarely pick the same."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class RunningStudio:
+    """A Label Studio server started for tests, with its admin login."""
+
+    paths: StudioPaths
+    url: str
+    api_key: str = field(repr=False)  # never in a failure report
+    email: str
+    password: str = field(repr=False)
+    pid: int
+    port: int = field(default=0)
+
+    def client(self) -> LabelStudio:
+        return LabelStudio(base_url=self.url, api_key=self.api_key, timeout=120)
+
+    def connect(self) -> Studio:
+        return connect(Connection(self.url, self.api_key, local=False))
+
+    def env(self) -> dict[str, str]:
+        """Environment for a subprocess that should talk to this server."""
+        return {**os.environ, server.ENV_URL: self.url, server.ENV_API_KEY: self.api_key}
+
+    def stop(self) -> None:
+        server.stop(self.paths)
+
+    def restart(self) -> None:
+        """Start again on the same data (and port, when it is free)."""
+        info = server.start(self.paths, port=self.port, install=False)
+        self.url, self.pid = str(info.url), int(info.pid or 0)
+
+
+def _build_template() -> None:
+    """Migrate an empty data dir once per machine; later sessions copy it."""
+    TEMPLATE.parent.mkdir(parents=True, exist_ok=True)
+    with open(TEMPLATE.parent / "test-template.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel sessions wait instead of racing
+        if (TEMPLATE / "credentials.json").is_file():
+            return
+        building = TEMPLATE.with_name(TEMPLATE.name + f".building-{os.getpid()}")
+        shutil.rmtree(building, ignore_errors=True)
+        paths = StudioPaths(building, server_venv=SERVER_VENV)
+        server.start(paths, port=os_free_port(), install=False)
+        server.stop(paths)
+        for leftover in (paths.state, paths.log):
+            leftover.unlink(missing_ok=True)
+        os.replace(building, TEMPLATE)
+
+
+def start_from_template(base: Path) -> RunningStudio:
+    _build_template()
+    shutil.copytree(TEMPLATE, base)
+    paths = StudioPaths(base, server_venv=SERVER_VENV)
+    info = server.start(paths, port=os_free_port(), install=False)
+    creds = server.load_credentials(paths)
+    assert creds is not None and info.url and info.pid
+    port = int(info.url.rsplit(":", 1)[1])
+    return RunningStudio(paths, info.url, creds.token, creds.email, creds.password, info.pid, port)
+
+
+@pytest.fixture(scope="session")
+def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStudio]:
+    """One real Label Studio for the whole session (127.0.0.1, free port, copied data)."""
+    running = start_from_template(tmp_path_factory.mktemp("labelstudio") / "studio")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def own_studio(tmp_path: Path) -> Iterator[RunningStudio]:
+    """A server of the test's own, for tests that kill it."""
+    running = start_from_template(tmp_path / "studio")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def project_title() -> str:
+    """A title no other test uses, so each test starts from an empty project."""
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def fresh_project(studio: RunningStudio, project_title: str) -> Iterator[ProjectInfo]:
+    """A new, empty project created from label_config.xml; deleted afterwards."""
+    project = ensure_project(studio.connect(), project_title)
+    yield project
+    with contextlib.suppress(Exception):
+        studio.client().projects.delete(id=project.id)

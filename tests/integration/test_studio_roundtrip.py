@@ -1,0 +1,198 @@
+"""push -> annotate through the API -> pull, against the real server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from newsclaims.ids import article_id
+from newsclaims.labelstudio import existing_article_ids, pull, push
+from newsclaims.scheme import load_scheme
+
+pytestmark = pytest.mark.integration
+
+TEXT = (
+    "Attorney General Pam Bondi told reporters on Monday that the Justice Department "
+    "had opened 40 new cases.\nThe agency reportedly plans more, according to sources "
+    "familiar with the matter."
+)
+
+
+def _article(text: str, title: str = "Bondi on new cases") -> dict:
+    return {"text": text, "article_id": article_id(text), "title": title, "tags": ["politics"]}
+
+
+def _span(region_id: str, control: str, label: str, text: str, phrase: str) -> dict:
+    start = text.index(phrase)
+    return {
+        "id": region_id,
+        "from_name": control,
+        "to_name": "text",
+        "type": "labels",
+        "value": {"start": start, "end": start + len(phrase), "text": phrase, "labels": [label]},
+    }
+
+
+def _choice(region: dict, name: str, value: str) -> dict:
+    return {
+        "id": region["id"],
+        "from_name": name,
+        "to_name": "text",
+        "type": "choices",
+        "value": {
+            "start": region["value"]["start"],
+            "end": region["value"]["end"],
+            "choices": [value],
+        },
+    }
+
+
+def _relation(from_id: str, to_id: str, label: str) -> dict:
+    return {
+        "from_id": from_id,
+        "to_id": to_id,
+        "type": "relation",
+        "direction": "right",
+        "labels": [label],
+    }
+
+
+def _annotation_result(text: str) -> list[dict]:
+    """CLAIM/SOURCE/CUE spans, both relations, per-region choices, entities (names: scheme)."""
+    scheme = load_scheme()
+    (attribution,) = [c for c, labels in scheme.labels.items() if "CLAIM" in labels]
+    (entity,) = [c for c, labels in scheme.labels.items() if "PERSON" in labels]
+    claim = _span(
+        "c1", attribution, "CLAIM", text, "the Justice Department had opened 40 new cases"
+    )
+    source = _span("s1", attribution, "SOURCE", text, "Attorney General Pam Bondi")
+    cue = _span("u1", attribution, "CUE", text, "told reporters")
+    person = _span("e1", entity, "PERSON", text, "Pam Bondi")
+    org = _span("e2", entity, "ORG", text, "Justice Department")
+    date = _span("e3", entity, "DATE", text, "Monday")
+    (claim_type,) = [c.name for c in scheme.choices_for_label("CLAIM") if c.required]
+    (source_type,) = [c.name for c in scheme.choices_for_label("SOURCE")]
+    return [
+        claim,
+        source,
+        cue,
+        person,
+        org,
+        date,
+        _choice(claim, claim_type, "INDIRECT"),
+        _choice(source, source_type, "NAMED_PERSON"),
+        _relation("c1", "s1", "source"),
+        _relation("c1", "u1", "cue"),
+    ]
+
+
+def _key(item: dict) -> str:
+    return json.dumps(item, sort_keys=True)
+
+
+def test_label_config_is_accepted_by_the_server(studio, fresh_project):
+    client = studio.client()
+    scheme = load_scheme()
+    client.projects.validate_label_config(id=fresh_project.id, label_config=scheme.config_xml)
+    stored = client.projects.get(id=fresh_project.id).label_config
+    assert stored.strip() == scheme.config_xml.strip()
+
+
+def test_push_annotate_pull_keeps_every_region_relation_and_choice(studio, project_title, tmp_path):
+    conn = studio.connect()
+    other = "The mayor said the bridge would reopen in May, officials confirmed."
+    pushed = push(
+        [_article(TEXT), _article(other, "Bridge")], project_title=project_title, studio=conn
+    )
+    assert (pushed.imported, pushed.skipped, pushed.failed) == (2, 0, 0)
+
+    task_id = existing_article_ids(conn, pushed.project_id)[article_id(TEXT)][0]
+    sent = _annotation_result(TEXT)
+    studio.client().annotations.create(id=task_id, result=sent)
+
+    pulled = pull(tmp_path, project_title=project_title, studio=conn)
+    tasks = json.loads(pulled.path.read_text("utf-8"))
+    (task,) = [t for t in tasks if t["data"]["article_id"] == article_id(TEXT)]
+    assert task["data"] == _article(TEXT)
+    (annotation,) = task["annotations"]
+    exported = [
+        {k: item[k] for k in sent_item}
+        for item, sent_item in zip(
+            sorted(annotation["result"], key=_key), sorted(sent, key=_key), strict=True
+        )
+    ]
+    assert sorted(map(_key, exported)) == sorted(map(_key, sent))
+    assert pulled.meta["task_count"] == 2
+    assert pulled.meta["annotation_count"] == 1
+    assert pulled.meta["project_id"] == pushed.project_id
+    assert pulled.meta["label_config_matches_local"] is True
+    assert pulled.meta["label_config_sha256"] == load_scheme().sha256
+
+
+def test_pull_writes_export_and_sidecar_with_true_sha256_and_never_overwrites(
+    studio, project_title, tmp_path
+):
+    import hashlib
+
+    conn = studio.connect()
+    push([_article(TEXT)], project_title=project_title, studio=conn)
+    first = pull(tmp_path, project_title=project_title, studio=conn, now=_fixed_now)
+    second = pull(tmp_path, project_title=project_title, studio=conn, now=_fixed_now)
+    assert first.path != second.path
+    assert first.path.name.startswith(f"{project_title}-20260102T030405Z")
+    for result in (first, second):
+        meta = json.loads(result.meta_path.read_text("utf-8"))
+        assert meta["export_sha256"] == hashlib.sha256(result.path.read_bytes()).hexdigest()
+        assert meta["server_version"] == "1.23.2"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [first.path.name, first.meta_path.name, second.path.name, second.meta_path.name]
+    )
+
+
+def _fixed_now():
+    from datetime import UTC, datetime
+
+    return datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def test_second_push_imports_nothing_and_predictions_arrive_in_full(
+    studio, project_title, tmp_path
+):
+    conn = studio.connect()
+    articles = [
+        _article(f"Article {n}: officials said the plan would cost {n} million.") for n in range(25)
+    ]
+    predictions_file = tmp_path / "predictions.jsonl"
+    first_id = articles[0]["article_id"]
+    prediction = {
+        "article_id": first_id,
+        "model_version": "rules-test-1",
+        "score": 0.5,
+        "result": [_span("p1", "attribution", "CUE", articles[0]["text"], "said")],
+    }
+    predictions_file.write_text(json.dumps(prediction) + "\n", "utf-8")
+
+    first = push(
+        articles,
+        project_title=project_title,
+        predictions=predictions_file,
+        batch_size=7,
+        studio=conn,
+    )
+    assert (first.imported, first.skipped, first.failed, first.predictions) == (25, 0, 0, 1)
+    again = push(articles, project_title=project_title, predictions=predictions_file, studio=conn)
+    assert (again.imported, again.skipped, again.failed) == (0, 25, 0)
+
+    ids = existing_article_ids(conn, first.project_id)
+    assert sorted(ids) == sorted(a["article_id"] for a in articles)
+    assert all(len(task_ids) == 1 for task_ids in ids.values())
+
+    pulled = pull(tmp_path / "out", project_title=project_title, studio=conn)
+    tasks = json.loads(Path(pulled.path).read_text("utf-8"))
+    (task,) = [t for t in tasks if t["data"]["article_id"] == first_id]
+    (exported,) = task["predictions"]
+    assert exported["model_version"] == "rules-test-1"
+    assert exported["score"] == 0.5
+    assert exported["result"] == prediction["result"]
