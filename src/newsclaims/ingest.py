@@ -33,11 +33,12 @@ from newsclaims.readers import READERS, SUFFIXES, RawArticle, split_header
 DEBRIS_FILE = Path(__file__).parent / "data" / "debris.txt"
 PROGRESS_MIN_FILES = 20  # fewer files than this finish before a bar would help
 
-# Line breaks other than \n that Python's str.splitlines() (and browsers) honour.
-_LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x1c-\x1e\x85\u2028\u2029]")
-# Horizontal whitespace: spaces, tabs, no-break and other Unicode spaces.
-_SPACES = re.compile(r"[^\S\n]+")
-_BLANK_RUNS = re.compile(r"\n{3,}")
+# Line breaks other than \n that Python's str.splitlines() honours (\r\n is replaced first).
+_LINE_BREAKS = re.compile(r"[\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+# A run of horizontal whitespace (spaces, tabs, no-break and other Unicode spaces)
+# that is not already one plain space; written so single spaces do not match (speed).
+_SPACES = re.compile(r" [^\S\n]+|[^\S\n ][^\S\n]*")
+_BLANK_RUNS = re.compile(r"\n\n\n+")
 _TAG_SEPARATORS = re.compile(r"\s*[;,|]\s*")
 
 
@@ -58,8 +59,8 @@ def normalise_text(text: str) -> str:
     space; each line stripped; paragraphs separated by exactly one blank line;
     no leading or trailing blank lines. A BOM anywhere is dropped."""
     text = unicodedata.normalize("NFC", text.replace("\ufeff", ""))
-    text = _LINE_BREAKS.sub("\n", text)
-    text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    text = _LINE_BREAKS.sub("\n", text.replace("\r\n", "\n"))
+    text = "\n".join(line.strip(" ") for line in _SPACES.sub(" ", text).split("\n"))
     return unicodedata.normalize("NFC", _BLANK_RUNS.sub("\n\n", text).strip("\n"))
 
 
