@@ -377,3 +377,13 @@ def test_cli_custom_debris_rules(tmp_path: Path) -> None:
     out = tmp_path / "o.jsonl"
     assert run(str(SEED), "-o", str(out), "--debris", str(rules))[0] == 0
     assert json.loads(out.read_text("utf-8"))["text"].endswith("criminal empire.\n\nRefresh")
+
+
+def test_ingesting_the_output_again_changes_nothing(tmp_path: Path) -> None:
+    first = ingest([GOOD, ROOT / "seeds"]).articles
+    write_articles(tmp_path / "articles.jsonl", first)
+    again = ingest([tmp_path / "articles.jsonl"])
+    keep = ("article_id", "title", "tags", "source", "url", "language", "published", "text")
+    assert [{k: a[k] for k in keep} for a in again.articles] == [
+        {k: a[k] for k in keep} for a in first]
+    assert {p.code for p in again.problems} == {"I010"}  # article_id, origin: not input fields
