@@ -49,6 +49,7 @@ def test_valid_task_and_article():
         ("text", "", "text"),
         ("text", "line one\r\nline two", "text"),
         ("published", "yesterday", "published"),
+        ("url", "not a url", "url"),
         ("tags", ["a", "a"], "tags"),
         ("tags", "Politics", "tags"),
         ("language", "english!", "language"),
