@@ -184,7 +184,7 @@ class TableBuilder:
         table = pa.Table.from_batches(self._batches, schema=self.spec.schema)
         if table.num_rows:
             table = sort_table(table, self.spec.sort)
-        return table
+        return reencode_dictionaries(table)
 
 
 def sort_table(table: pa.Table, keys: Iterable[str]) -> pa.Table:
@@ -200,6 +200,17 @@ def sort_table(table: pa.Table, keys: Iterable[str]) -> pa.Table:
         pa.table(plain), sort_keys=[(key, "ascending", "at_end") for key in keys]
     )
     return table.take(indices)
+
+
+def reencode_dictionaries(table: pa.Table) -> pa.Table:
+    """One dictionary per column, values in order of first use in the sorted rows, so the
+    bytes do not depend on the order tasks came in."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            column = table.column(index).cast(pa.string()).combine_chunks()
+            encoded = pc.dictionary_encode(column).cast(field.type)
+            table = table.set_column(index, field, encoded)
+    return table
 
 
 def _array(values: list[Any], build: pa.DataType, field: pa.Field) -> pa.Array:
