@@ -5,6 +5,7 @@ People review "CLAIM: 'The operation ... leadership.'" far better than
 module finds the offsets. A YAML gold file looks like:
 
     article_id: 4af2a8db3149b02d        # optional; checked against the text
+    meta: {title: ..., tags: [...]}     # optional; the task's other data fields, not checked here
     spans:
       - {id: c1, label: CLAIM, text: "The United States is poised ...",
          attribution_type: INDIRECT, certainty: HEDGED}
@@ -64,9 +65,11 @@ def check_gold(gold: dict[str, Any], scheme: Scheme | None = None) -> None:
     """Check every name in `gold` against the scheme (offsets are checked by `to_result`)."""
     scheme = scheme or load_scheme()
     where = gold.get("path", "<gold>")
-    unknown_keys = set(gold) - {"article_id", "spans", "relations", "path"}
+    unknown_keys = set(gold) - {"article_id", "meta", "spans", "relations", "path"}
     if unknown_keys:
         raise NewsclaimsError(f"{where}: unknown top-level keys {sorted(unknown_keys)}")
+    if not isinstance(gold.get("meta", {}), dict):
+        raise NewsclaimsError(f"{where}: `meta` (the task's other data fields) must be a mapping")
     spans = gold.get("spans")
     relations = gold.get("relations", []) or []
     if not isinstance(spans, list) or not isinstance(relations, list):
