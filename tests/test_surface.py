@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import yaml
 
 from newsclaims.errors import NewsclaimsError
 from newsclaims.ids import article_id
+from newsclaims.ingest import ingest
 from newsclaims.schemas import errors as schema_errors
 from newsclaims.surface import load_surface_gold, to_export_task, to_result
 
@@ -158,18 +158,17 @@ def test_export_task_is_deterministic_and_valid(tmp_path):
         to_export_task({"title": "no text"}, [], task_id=8, annotation_id=80)
 
 
-def seed_text() -> str:
-    """The ingested seed body by the ingest rule (issue 2): paragraphs from
-    "The United States is poised" to "criminal empire." joined by one blank line, NFC."""
-    raw = unicodedata.normalize("NFC", SEED_RAW.read_text("utf-8").replace("\r\n", "\n"))
-    paragraphs = [" ".join(p.split()) for p in raw.split("\n") if p.strip()]
-    first = next(i for i, p in enumerate(paragraphs) if p.startswith("The United States is poised"))
-    last = next(i for i, p in enumerate(paragraphs) if p.endswith("criminal empire."))
-    return "\n\n".join(paragraphs[first:last + 1])
+def ingested_seed() -> dict:
+    """The seed article as `ingest` makes it: the text the gold's offsets refer to."""
+    result = ingest([SEED_RAW])
+    assert result.problems == []
+    (article,) = result.articles
+    return article
 
 
 def test_seed_gold_matches_the_ingested_seed():
-    text = seed_text()
+    article = ingested_seed()
+    text = article["text"]
     gold = load_surface_gold(SEED_GOLD)
     assert gold["article_id"] == article_id(text)
     result = to_result(gold, text)
@@ -180,3 +179,23 @@ def test_seed_gold_matches_the_ingested_seed():
     claims = [i for i in labelled.values() if i["value"]["labels"] == ["CLAIM"]]
     typed = {i["id"] for i in result if i.get("from_name") == "attribution_type"}
     assert {c["id"] for c in claims} == typed
+    task = to_export_task(article, result, task_id=1, annotation_id=1)
+    assert task["data"]["article_id"] == gold["article_id"]
+
+
+def test_seed_gold_follows_the_linking_rules():
+    """Guidelines §2.2-§2.4, §10: every SOURCE/CUE is linked, UNATTRIBUTED claims are not,
+    every attributed claim has a cue."""
+    gold = load_surface_gold(SEED_GOLD)
+    spans = {span["id"]: span for span in gold["spans"]}
+    linked_from = {r["from"] for r in gold["relations"]}
+    linked_to = {r["to"] for r in gold["relations"]}
+    cued = {r["from"] for r in gold["relations"] if r["type"] == "cue"}
+    for span_id, span in spans.items():
+        if span["label"] in ("SOURCE", "CUE"):
+            assert span_id in linked_to, span_id
+        if span["label"] == "CLAIM":
+            assert "certainty" in span, span_id
+            unattributed = span["attribution_type"] == "UNATTRIBUTED"
+            assert (span_id in linked_from) is not unattributed, span_id
+            assert (span_id in cued) is not unattributed, span_id
