@@ -309,7 +309,9 @@ def _add_sentences(builder: TableBuilder, text: str, spans: list[dict[str, Any]]
                    split: str, task_id: Any, problems: list[Problem]) -> None:
     tagged, left_out = sentences(text, spans)
     for number, sentence in enumerate(tagged):
-        builder.append(dataclasses.asdict(sentence), article_id=aid, sentence=number, split=split)
+        # Not dataclasses.asdict: it deep-copies every token list.
+        row = {name: getattr(sentence, name) for name in sentence.__slots__}
+        builder.append(row, article_id=aid, sentence=number, split=split)
     for span in left_out:
         problems.append(Problem(
             Severity.WARNING, "entity-not-in-bio",

@@ -12,7 +12,7 @@ compact Arrow arrays instead of millions of row dicts.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,15 +156,20 @@ class TableBuilder:
 
     def append(self, row: dict[str, Any], **extra: Any) -> None:
         """Add one row; `extra` supplies columns the row lacks (e.g. split)."""
+        self.extend((row,), **extra)
+
+    def extend(self, rows: Sequence[dict[str, Any]], **extra: Any) -> None:
+        """Add rows column by column (one tight loop per column, not per cell)."""
+        if not rows:
+            return
         for values, name in zip(self._columns, self.spec.columns, strict=True):
-            values.append(extra[name] if name in extra else row.get(name))
-        self.rows += 1
+            if name in extra:
+                values.extend([extra[name]] * len(rows))
+            else:
+                values.extend([row.get(name) for row in rows])
+        self.rows += len(rows)
         if len(self._columns[0]) >= self.batch_rows:
             self._flush()
-
-    def extend(self, rows: Iterable[dict[str, Any]], **extra: Any) -> None:
-        for row in rows:
-            self.append(row, **extra)
 
     def _flush(self) -> None:
         if not self._columns[0]:
