@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from label_studio_sdk.label_interface import LabelInterface
 
 from newsclaims.errors import NewsclaimsError
 from newsclaims.ids import article_id
 from newsclaims.ingest import ingest
 from newsclaims.schemas import errors as schema_errors
+from newsclaims.scheme import load_scheme
 from newsclaims.surface import load_surface_gold, to_export_task, to_result
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,3 +201,15 @@ def test_seed_gold_follows_the_linking_rules():
             unattributed = span["attribution_type"] == "UNATTRIBUTED"
             assert (span_id in linked_from) is not unattributed, span_id
             assert (span_id in cued) is not unattributed, span_id
+
+
+def test_sdk_label_interface_accepts_the_results(tmp_path):
+    """Label Studio's own SDK checks labels, choices and relation ids against the config."""
+    interface = LabelInterface(load_scheme().config_xml)
+    seed = to_result(load_surface_gold(SEED_GOLD), ingested_seed()["text"])
+    astral = to_result(load_surface_gold(write_gold(tmp_path, astral_gold())), ASTRAL_TEXT)
+    assert interface.validate_annotation({"result": seed})
+    assert interface.validate_annotation({"result": astral})
+    # The check can fail: a label the config does not know is refused.
+    broken = [{**seed[0], "value": {**seed[0]["value"], "labels": ["NOT_A_LABEL"]}}, *seed[1:]]
+    assert not interface.validate_annotation({"result": broken})
