@@ -10,18 +10,19 @@ prediction that Label Studio would show wrongly is a bug here, never a file writ
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from newsclaims.atomic import atomic_open
-from newsclaims.errors import NewsclaimsError
+from newsclaims.errors import NewsclaimsError, Problem, Severity
+from newsclaims.ids import article_id as compute_article_id
 from newsclaims.preannotate.attribution import Attribution, Region, find_attributions
 from newsclaims.preannotate.check import result_errors
 from newsclaims.preannotate.entities import backend_name, find_entities
 from newsclaims.preannotate.rules import MODEL_VERSION, Rules, load_rules
+from newsclaims.preannotate.text import Doc
 from newsclaims.preannotate.unattributed import unattributed_claims
 from newsclaims.schemas import describe
 from newsclaims.schemas import errors as schema_errors
@@ -43,9 +44,10 @@ def model_version(version: str = MODEL_VERSION) -> str:
     return version if backend == "patterns" else f"{version}+{backend}"
 
 
-def _region_id(role: str, start: int, end: int) -> str:
-    """Stable, short region id: the same suggestion gets the same id on every run."""
-    return hashlib.sha1(f"{role}:{start}:{end}".encode()).hexdigest()[:10]
+def _region_id(label: str, start: int, end: int) -> str:
+    """Stable region id: the same suggestion gets the same id on every run, and one
+    article never has two regions with the same label and offsets."""
+    return f"p{start}_{end}_{label.lower()}"
 
 
 class _ResultBuilder:
@@ -53,6 +55,7 @@ class _ResultBuilder:
         self.text = text
         self.rules = rules
         self.scheme = rules.scheme
+        self.control_of = rules.control_of_label
         self.items: list[dict[str, Any]] = []
         self.ids: dict[tuple[str, int, int], str] = {}
 
@@ -64,7 +67,7 @@ class _ResultBuilder:
         self.ids[key] = rid
         self.items.append({
             "id": rid,
-            "from_name": self.scheme.control_of_label[label],
+            "from_name": self.control_of[label],
             "to_name": self.scheme.text_name,
             "type": "labels",
             "value": {"start": start, "end": end, "text": self.text[start:end], "labels": [label]},
@@ -115,15 +118,16 @@ def preannotate(article: dict[str, Any], *, version: str = MODEL_VERSION) -> dic
     """One prediction for `article` (needs `text`; `article_id` is carried over)."""
     rules = load_rules(version)
     text = article["text"]
+    doc = Doc(text)
     builder = _ResultBuilder(text, rules)
-    triples = find_attributions(text, rules)
+    triples = find_attributions(doc, rules)
     for found in triples:
         builder.attribution(found)
-    for claim in unattributed_claims(text, triples, rules):
+    for claim in unattributed_claims(doc, triples, rules):
         builder.attribution_region(claim)
-    for entity in find_entities(text, rules):
+    for entity in find_entities(doc, rules):
         builder.region(entity.label, entity.start, entity.end, 0.5)
-    problems = result_errors(builder.items, text, rules.scheme)
+    problems = result_errors(builder.items, text, rules.scheme, article.get("article_id"))
     if problems:
         raise NewsclaimsError(
             f"article {article.get('article_id')}: pre-annotation produced an invalid "
@@ -145,9 +149,11 @@ def preannotate_articles(
     return [preannotate(article, version=version) for article in articles]
 
 
-def read_articles(path: str | Path) -> list[dict[str, Any]]:
-    """Articles from a JSONL file, each checked against the `article` schema (or, for
-    bare task data, the `task` schema). Any bad line stops the run with its line number."""
+def read_articles(path: str | Path) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """Articles from a JSONL file and a problem per bad line. A line is checked against
+    the `article` schema when it carries `origin` (what `ingest` writes), else against
+    the `task` schema (bare task data). Raises NewsclaimsError only when the file
+    cannot be read at all."""
     path = Path(path)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -155,24 +161,31 @@ def read_articles(path: str | Path) -> list[dict[str, Any]]:
         raise NewsclaimsError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
         raise NewsclaimsError(f"{path}: not UTF-8 text: {exc.reason}") from exc
-    articles = []
+    articles: list[dict[str, Any]] = []
+    problems: list[Problem] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        where = {"file": str(path), "line": number}
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise NewsclaimsError(f"{path}:{number}: not valid JSON: {exc.msg}") from exc
+            problems.append(Problem(Severity.ERROR, "P001", f"not valid JSON: {exc.msg}", **where))
+            continue
         schema = "article" if isinstance(record, dict) and "origin" in record else "task"
-        found = list(schema_errors(schema, record))
-        if found:
-            raise NewsclaimsError(
-                f"{path}:{number}: not a valid {schema} record: {describe(found[0])}"
-            )
-        articles.append(record)
-    if not articles:
+        found = [describe(error) for error in schema_errors(schema, record)]
+        aid = record.get("article_id") if isinstance(record, dict) else None
+        for message in found:
+            problems.append(Problem(Severity.ERROR, "P002", f"not a valid {schema} record: "
+                                    f"{message}", article_id=aid, **where))
+        if not found and aid != compute_article_id(record["text"]):
+            problems.append(Problem(Severity.ERROR, "P003", "article_id is not the hash of "
+                                    "its text", article_id=aid, **where))
+        elif not found:
+            articles.append(record)
+    if not articles and not problems:
         raise NewsclaimsError(f"{path}: no articles")
-    return articles
+    return articles, problems
 
 
 def write_predictions(path: str | Path, predictions: Iterable[dict[str, Any]]) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from newsclaims.preannotate import sources
 from newsclaims.preannotate.rules import Rules
-from newsclaims.preannotate.text import Quote, Token, quotes, sentences, tokens, trim
+from newsclaims.preannotate.text import Doc, Quote, Token, trim
 
 _TRAILING = " \t\n,;:.!?—–-"
 _PARTICIPLE_CLAUSE = re.compile(r",[”\"]?\s+(?:\w+ing|as|while|because|but)\b|\s+[—–]\s+")
@@ -96,15 +96,17 @@ def _claim(
 
 
 class _Finder:
-    def __init__(self, text: str, rules: Rules) -> None:
-        self.text = text
+    def __init__(self, doc: Doc, rules: Rules) -> None:
+        self.text = doc.text
+        self.doc = doc
         self.rules = rules
-        self.toks: list[Token] = tokens(text)
+        self.toks: list[Token] = doc.tokens
         self.starts = [t.start for t in self.toks]
-        self.quotes = quotes(text)
+        self.quotes = doc.quotes
+        self.quote_starts = [q.start for q in self.quotes]
         self.previous_type: str | None = None
         self.last_source: Region | None = None
-        self.taken: list[tuple[int, int]] = []  # cue spans already used
+        self.taken = bytearray(len(doc.text) + 1)  # 1 under cues and sources already used
 
     def _index(self, offset: int) -> int:
         return bisect.bisect_left(self.starts, offset)
@@ -113,32 +115,45 @@ class _Finder:
         return any(q.start < offset < q.end for q in sent.quotes)
 
     def _free(self, start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e in self.taken)
+        return self.taken.find(1, start, end) < 0
+
+    def _take(self, region: Region) -> None:
+        self.taken[region.start : region.end] = b"\x01" * (region.end - region.start)
+
+    def _candidates(self) -> list[tuple[int, str, re.Match[str]]]:
+        """Every cue candidate of the article, by position (one scan per pattern)."""
+        cues: list[tuple[int, str, re.Match[str]]] = []
+        for kind, pattern in (
+            ("after", self.rules.source_after_re),
+            ("verb", self.rules.cue_verb_re),
+            ("adverb", self.rules.sourceless_re),
+        ):
+            cues += [(m.start(), kind, m) for m in pattern.finditer(self.text)]
+        cues.sort(key=lambda c: c[0])
+        return cues
 
     def run(self) -> list[Attribution]:
         found: list[Attribution] = []
-        for s, e in sentences(self.text, self.quotes):
-            sent = _Sentence(
-                s, e, self._index(s), self._index(e),
-                [q for q in self.quotes if q.start >= s and q.end <= e],
-            )
-            cues: list[tuple[int, str, re.Match[str]]] = []
-            for kind, pattern in (
-                ("after", self.rules.source_after_re),
-                ("verb", self.rules.cue_verb_re),
-                ("adverb", self.rules.sourceless_re),
-            ):
-                cues += [(m.start(), kind, m) for m in pattern.finditer(self.text, s, e)]
+        cues = self._candidates()
+        cue_starts = [c[0] for c in cues]
+        for s, e in self.doc.sentences:
+            lo = bisect.bisect_left(self.quote_starts, s)
+            hi = bisect.bisect_left(self.quote_starts, e, lo)
+            inside = [q for q in self.quotes[lo:hi] if q.end <= e]
+            sent = _Sentence(s, e, self._index(s), self._index(e), inside)
             here: list[Attribution] = []
-            for _, kind, m in sorted(cues, key=lambda c: c[0]):
-                if self._in_quote(m.start(), sent) or not self._free(m.start(), m.end()):
+            first = bisect.bisect_left(cue_starts, s)
+            for _, kind, m in cues[first : bisect.bisect_left(cue_starts, e, first)]:
+                if m.end() > e or self._in_quote(m.start(), sent) or not self._free(
+                    m.start(), m.end()
+                ):
                     continue
                 made = getattr(self, f"_{kind}")(m, sent)
                 if made is not None:
                     here.append(made)
-                    self.taken.append((made.cue.start, made.cue.end))
+                    self._take(made.cue)
                     if made.source is not None:
-                        self.taken.append((made.source.start, made.source.end))
+                        self._take(made.source)
                         self.previous_type = made.source.choices["source_type"]
             framing = self.rules.framing_re.match(self.text, s, e)
             if framing and here and here[0].cue.start > framing.end():
@@ -300,6 +315,6 @@ class _Finder:
         return Attribution(claim, source, Region(cue_start, cue_end, "cue", score=0.7))
 
 
-def find_attributions(text: str, rules: Rules) -> list[Attribution]:
-    """Every attribution the rules find in `text`, in reading order."""
-    return _Finder(text, rules).run()
+def find_attributions(doc: Doc | str, rules: Rules) -> list[Attribution]:
+    """Every attribution the rules find in the article, in reading order."""
+    return _Finder(doc if isinstance(doc, Doc) else Doc(doc), rules).run()

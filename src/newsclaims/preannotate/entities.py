@@ -7,14 +7,15 @@ loads a package that `spacy.util.get_installed_models()` already lists.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib.util
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from newsclaims.preannotate.rules import Rules, _alternation
-from newsclaims.preannotate.text import Token, tokens
+from newsclaims.preannotate.rules import Rules, _alternation, _trie
+from newsclaims.preannotate.text import Doc, Token
 
 _POSSESSIVES = ("’s", "'s")
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
@@ -62,48 +63,57 @@ class PatternEntities:
         ent = rules.ent
         lab = rules.entity_label
         self.label = lab
-        symbols = sorted(ent["currency_symbols"], key=len, reverse=True)
-        money_prefix = "|".join(re.escape(s) for s in symbols)
-        scales = "|".join(re.escape(s) for s in ent["scales"])
-        currencies = "|".join(re.escape(s) for s in ent["currency_words"])
-        months = "|".join(re.escape(m) for m in ent["months"])
-        number_words = "|".join(ent["number_words"])
-        number = rf"(?:{_NUMBER}|(?:{number_words}))"
-        units = _alternation(ent["units"]).pattern
-        durations = "|".join(ent["durations"])
-        approx = "|".join(r"\s+".join(map(re.escape, a.split())) for a in ent["approximators"])
-        # Ordered: earlier patterns win where spans overlap.
-        self.patterns: list[tuple[str, re.Pattern[str]]] = [
-            (lab["money"], re.compile(
-                rf"(?:{money_prefix})\s?(?:{_NUMBER})(?:\s+(?:{scales})\b)?"
-                rf"|\b(?:{_NUMBER})(?:\s+(?:{scales}))?\s+(?:{currencies})\b")),
-            (lab["percent"], re.compile(
-                rf"(?:\b(?:{approx})\s+)?\b(?:{_NUMBER})\s?(?:%|percent\b|per cent\b)", re.I)),
-            (lab["time"], re.compile(r"\b\d{1,2}(?::\d{2})?\s?(?:a\.m\.|p\.m\.|am\b|pm\b)")),
-            (lab["date"], re.compile(
-                rf"\bbetween\s+(?:{months}|\d{{4}})(?:\s+\d{{4}})?\s+and\s+(?:{months})?\s*\d{{4}}\b"
-                rf"|\bthe\s+\d{{4}}[–-]\d{{2,4}}\s+season\b"
-                rf"|(?:\b(?:{approx})\s+)?\b{number}(?:-|\s+)(?:{durations})(?:-old)?\b", re.I)),
-            (lab["date"], re.compile(
-                rf"\b(?:(?:{months})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,\s+\d{{4}})?"
-                rf"|\d{{1,2}}\s+(?:{months})(?:\s+\d{{4}})?|(?:{months})(?:\s+\d{{4}})?)(?!\w)"
-                r"|\b(?:1[89]\d\d|20\d\d)s?\b")),
-            (lab["date"], _alternation(ent["weekdays"])),
-            (lab["date"], _alternation(ent["relative_dates"], flags=re.IGNORECASE)),
-            (lab["quantity"], re.compile(rf"\b{number}(?:\s+(?:{scales}))?\s+{units}", re.I)),
-            (lab["ordinal"], re.compile(
-                r"\b\d+(?:st|nd|rd|th)\b|" + _alternation(ent["ordinals"], flags=re.I).pattern)),
+        def words(key: str, fold: bool = True) -> str:  # a word list as a regex trie
+            return _trie({" ".join(w.lower().split() if fold else w.split()) for w in ent[key]})
+
+        money_prefix = words("currency_symbols", fold=False)
+        scales, currencies = words("scales"), words("currency_words")
+        months, durations = words("months", fold=False), words("durations")
+        number = rf"(?:{_NUMBER}|{words('number_words')})"
+        approx = rf"(?:\b{words('approximators')}\s+)?"
+        fractions = words("fractions").replace(r"\s+", r"[\s-]+")
+        gazetteer = {
+            " ".join(phrase.split()): label
+            for label, phrases in ent["gazetteers"].items()
+            for phrase in phrases
+        }
+        self.gazetteer = {k.replace(" ", ""): v for k, v in gazetteer.items()}
+        # One scan, alternatives in priority order: at a given start the first wins,
+        # and the leftmost match wins overall ("$50 million" over "50 million").
+        alternatives: list[tuple[str, str]] = [
+            (lab["money"], rf"(?:{money_prefix})\s?(?:{_NUMBER})(?:\s+(?i:{scales})\b)?"
+                           rf"|\b(?:{_NUMBER})(?:\s+(?i:{scales}))?\s+(?i:{currencies})\b"),
+            (lab["percent"], rf"(?i:{approx}\b(?:{_NUMBER})\s?(?:%|percent\b|per cent\b))"),
+            (lab["time"], r"\b\d{1,2}(?::\d{2})?\s?(?:a\.m\.|p\.m\.|am\b|pm\b)"),
+            (lab["date"],
+             rf"\b(?i:between)\s+(?:{months}|\d{{4}})(?:\s+\d{{4}})?\s+and\s+(?:{months})?\s*"
+             rf"\d{{4}}\b|\b(?i:the)\s+\d{{4}}[–-]\d{{2,4}}\s+season\b"
+             rf"|(?i:{approx}\b{number}(?:-|\s+)(?:{durations})(?:-old)?\b)"),
+            (lab["quantity"], rf"(?i:\b{number}(?:\s+(?:{scales}))?\s+{words('units', False)}\b)"),
+            (lab["date"],
+             rf"\b(?:(?:{months})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,\s+\d{{4}})?"
+             rf"|\d{{1,2}}\s+(?:{months})(?:\s+\d{{4}})?|(?:{months})(?:\s+\d{{4}})?)(?!\w)"
+             r"|\b(?:1[89]\d\d|20\d\d)s?\b"
+             rf"|\b{words('weekdays', False)}\b|(?i:\b{words('relative_dates')}\b)"),
+            (lab["ordinal"], rf"\b\d+(?:st|nd|rd|th)\b|(?i:\b{words('ordinals')}\b)"),
+            (lab["cardinal"], rf"(?i:{approx}\b(?:{fractions})\b(?![\w-]))|\b\d{{1,2}}[–-]\d{{1,2}}\b"),
+            ("gazetteer", rf"(?<![\w$€£¥₹])(?:{_trie(set(gazetteer))})(?![\w])"),
+            (lab["cardinal"], rf"(?i:{approx}(?<![\w-])(?:{_NUMBER})(?:\s+(?:{scales})\b)?"
+                              rf"(?![\w%])|\b{words('number_words')}\b)"),
         ]
-        fractions = "|".join(r"[\s-]+".join(map(re.escape, f.split())) for f in ent["fractions"])
-        self.patterns.append((lab["cardinal"], re.compile(
-            rf"(?:\b(?:{approx})\s+)?\b(?:{fractions})\b(?![\w-])"
-            r"|\b\d{1,2}[–-]\d{1,2}\b", re.I)))
-        for label, phrases in ent["gazetteers"].items():
-            self.patterns.append((label, _alternation(phrases)))
-        self.patterns.append(
-            (lab["cardinal"], re.compile(
-                rf"(?:\b(?:{approx})\s+)?(?<![\w-])(?:{_NUMBER})(?:\s+(?:{scales})\b)?(?![\w%])"
-                rf"|\b(?:{number_words})\b", re.I))
+        self.group_label = {f"g{i}": label for i, (label, _) in enumerate(alternatives)}
+        # Words an entity can start with: the scan tries the regex only at these tokens
+        # (and at digits and currency symbols), not at every character of the text.
+        first_words = [
+            phrase.split()[0].lower()
+            for key in ("approximators", "number_words", "fractions", "months", "weekdays",
+                        "relative_dates", "ordinals", "currency_symbols")
+            for phrase in ent[key]
+        ]
+        first_words += [phrase.split()[0].lower() for phrase in gazetteer]
+        self.start_words = frozenset([*first_words, "between", "the"])
+        self.master = re.compile(
+            "|".join(f"(?P<g{i}>{body})" for i, (_, body) in enumerate(alternatives))
         )
         self.titles = _alternation(ent["titles"])
         self.title_end = re.compile(rf"(?:{self.titles.pattern})\s*$")
@@ -115,7 +125,8 @@ class PatternEntities:
             suffix: label for label, suffixes in ent["suffix_labels"].items() for suffix in suffixes
         }
 
-    def find(self, text: str) -> list[Entity]:
+    def find(self, doc: Doc) -> list[Entity]:
+        text = doc.text
         taken = bytearray(len(text))
         found: list[Entity] = []
 
@@ -124,35 +135,51 @@ class PatternEntities:
                 taken[start:end] = b"\x01" * (end - start)
                 found.append(Entity(start, end, label))
 
-        for label, pattern in self.patterns:
-            for m in pattern.finditer(text):
-                add(m.start(), m.end(), label)
+        covered = 0
+        for tok in doc.tokens:
+            if tok.start < covered or not (
+                tok.text[0].isdigit()
+                or tok.lower in self.start_words
+                or (tok.lower.endswith(_POSSESSIVES) and tok.lower[:-2] in self.start_words)
+                or ("-" in tok.text and tok.lower.split("-", 1)[0] in self.start_words)
+            ):
+                continue
+            m = self.master.match(text, tok.start)
+            if m is None:
+                continue
+            label = self.group_label[m.lastgroup]
+            if label == "gazetteer":
+                label = self.gazetteer["".join(m.group().split())]
+            add(m.start(), m.end(), label)
+            covered = m.end()
         known: dict[str, str] = {}  # a name's words -> label, for later short mentions
-        for line_start, line in _lines(text):
-            toks = tokens(line)
-            headline = _is_headline(toks)
-            for group in self._capitalised_groups(toks, taken, line_start):
-                label = self._classify(group, line, headline, known)
-                if label is None:
-                    continue
-                if label == self.label["person"]:
-                    known.update((t.text, label) for t in group[-1:])
-                elif label == self.label["org"] and len(group) > 1:
-                    known.setdefault(group[0].text, label)
-                end = group[-1].end
-                if group[-1].text.endswith(_POSSESSIVES):
-                    end -= 2
-                add(line_start + group[0].start, line_start + end, label)
+        headlines = _headline_lines(text)
+        line_starts = [start for start, _ in headlines]
+        for group in self._capitalised_groups(doc.tokens, taken, text):
+            line = bisect.bisect_right(line_starts, group[0].start) - 1
+            label = self._classify(group, text, headlines[line][1], known)
+            if label is None:
+                continue
+            if label == self.label["person"]:
+                known.update((t.text, label) for t in group[-1:])
+            elif label == self.label["org"] and len(group) > 1:
+                known.setdefault(group[0].text, label)
+            end = group[-1].end
+            if group[-1].text.endswith(_POSSESSIVES):
+                end -= 2
+            add(group[0].start, end, label)
         return sorted(found, key=lambda e: e.start)
 
     def _capitalised_groups(
-        self, toks: list[Token], taken: bytearray, offset: int
+        self, toks: list[Token], taken: bytearray, text: str
     ) -> list[list[Token]]:
         groups: list[list[Token]] = []
         current: list[Token] = []
         for i, tok in enumerate(toks):
-            free = not taken[offset + tok.start]
-            capital = tok.text[0].isupper() and free
+            if current and text.find("\n", current[-1].end, tok.start) >= 0:
+                groups.append(current)  # a name never runs across a line break
+                current = []
+            capital = tok.text[0].isupper() and not taken[tok.start]
             joins = tok.lower in self.particles or tok.text == "&" or (
                 tok.lower == "of" and bool(current) and current[-1].text in self.org_heads_of
             )
@@ -168,16 +195,16 @@ class PatternEntities:
         return groups
 
     def _classify(
-        self, group: list[Token], line: str, headline: bool, known: dict[str, str]
+        self, group: list[Token], text: str, headline: bool, known: dict[str, str]
     ) -> str | None:
         while group and group[0].text in self.not_names:
             group.pop(0)
         if not group:
             return None
         # Strip a leading title that is part of the group ("Attorney General Pam Bondi").
-        titled = bool(self.title_end.search(line[: group[0].start]))
+        titled = bool(self.title_end.search(text, max(0, group[0].start - 40), group[0].start))
         while len(group) > 1:
-            m = self.titles.match(line, group[0].start)
+            m = self.titles.match(text, group[0].start)
             if not m or m.end() > group[-2].end:
                 break
             while group and group[0].start < m.end():
@@ -196,36 +223,36 @@ class PatternEntities:
             word = group[0].text.removesuffix("’s").removesuffix("'s")
             if word in known:
                 return known[word]
-            if line[: group[0].start].endswith(("the ", "The ")) and group[0].start > 4:
+            if text.startswith(("the ", "The "), group[0].start - 4) and group[0].start > 4:
                 return self.label["org"]  # "the Ledger", "the Pentagon"
         if titled or len(group) >= 2:
             return self.label["person"]
         return None
 
 
-def _lines(text: str) -> list[tuple[int, str]]:
+def _headline_lines(text: str) -> list[tuple[int, bool]]:
+    """(start, is a heading) per line: a short or mostly Title Case line without a
+    closing stop is a heading, where capitalisation says nothing about names."""
     out, start = [], 0
     for line in text.split("\n"):
-        out.append((start, line))
+        words = [w for w in line.split() if w[0].isalpha()]
+        capitals = sum(1 for w in words if w[0].isupper())
+        heading = len(words) < 3 or (
+            capitals / len(words) > 0.6 and not line.rstrip().endswith((".", "!", "?", "”", '"'))
+        )
+        out.append((start, heading))
         start += len(line) + 1
     return out
 
 
-def _is_headline(toks: list[Token]) -> bool:
-    words = [t for t in toks if t.text[0].isalpha()]
-    if len(words) < 3:
-        return True
-    capitals = sum(1 for t in words if t.text[0].isupper())
-    return capitals / len(words) > 0.6 and toks[-1].text not in ".!?”\""
-
-
-def find_entities(text: str, rules: Rules) -> list[Entity]:
+def find_entities(doc: Doc | str, rules: Rules) -> list[Entity]:
+    doc = doc if isinstance(doc, Doc) else Doc(doc)
     nlp = spacy_pipeline()
     if nlp is not None:
         scheme = rules.scheme
         control = scheme.control_of_label[rules.entity_label["person"]]
-        return spacy_entities(text, nlp, set(scheme.labels[control]))
-    return _pattern_cache(rules).find(text)
+        return spacy_entities(doc.text, nlp, set(scheme.labels[control]))
+    return _pattern_cache(rules).find(doc)
 
 
 _CACHE: dict[str, PatternEntities] = {}

@@ -20,11 +20,35 @@ RULES_DIR = Path(__file__).resolve().parent / "rules"
 RULE_FILES = ("labels", "cues", "sources", "entities")
 
 
+def _trie(keys: set[str]) -> str:
+    """Regex body matching any of `keys`, factored by common prefixes: Python's `re`
+    tries a flat alternation of hundreds of words at every position, a trie once."""
+    root: dict[str, dict] = {}
+    for key in keys:
+        node = root
+        for ch in key:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        branches = [
+            (r"\s+" if ch == " " else re.escape(ch)) + emit(child)
+            for ch, child in sorted(node.items())
+            if ch
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(root)
+
+
 def _alternation(phrases: list[str], *, flags: int = 0) -> re.Pattern[str]:
-    """A regex matching any phrase as whole words, longest first, spaces as \\s+."""
-    parts = sorted({p for p in phrases if p}, key=len, reverse=True)
-    body = "|".join(r"\s+".join(re.escape(w) for w in p.split()) for p in parts)
-    return re.compile(rf"(?<![\w$€£¥₹])(?:{body})(?![\w])", flags)
+    """A regex matching any phrase as whole words (the longest that fits), spaces as \\s+."""
+    fold = bool(flags & re.IGNORECASE)
+    keys = {" ".join(p.lower().split() if fold else p.split()) for p in phrases if p.strip()}
+    return re.compile(rf"(?<![\w$€£¥₹])(?:{_trie(keys)})(?![\w])", flags)
 
 
 @dataclass(frozen=True)
@@ -47,6 +71,10 @@ class Rules:
     @functools.cached_property
     def entity_label(self) -> dict[str, str]:
         return self.raw["labels"]["entities"]
+
+    @functools.cached_property
+    def control_of_label(self) -> dict[str, str]:
+        return dict(self.scheme.control_of_label)
 
     @functools.cached_property
     def relation_for(self) -> dict[str, str]:
@@ -172,6 +200,10 @@ class Rules:
         return int(self.raw["sources"]["max_words"])
 
     # --- entities ---
+    @functools.cached_property
+    def org_names(self) -> frozenset[str]:
+        return frozenset(" ".join(p.split()) for p in self.raw["entities"]["gazetteers"]["ORG"])
+
     @functools.cached_property
     def ent(self) -> dict[str, Any]:
         return self.raw["entities"]

@@ -77,16 +77,18 @@ def _looks_like_org(words: list[Token], rules: Rules) -> bool:
             break
         run.insert(0, tok)
     words = run or words
-    phrase = " ".join(t.text for t in words)
     if any(t.text in suffixes for t in words[1:]) or (
         len(words) == 1 and words[0].text in suffixes
     ):
         return True
     if any(t.text in heads_of for t in words):
         return True
+    orgs = rules.org_names
+    texts = [t.text for t in words]
+    # the whole phrase, or an organisation name at its start or end ("Reuters", "the Fed")
     return any(
-        phrase == org or phrase.endswith(" " + org) or phrase.startswith(org + " ")
-        for org in rules.ent["gazetteers"]["ORG"]
+        " ".join(texts[:n]) in orgs or " ".join(texts[-n:]) in orgs
+        for n in range(1, len(texts) + 1)
     )
 
 

@@ -23,15 +23,20 @@ _SENTENCE_END = re.compile(r"[.!?…]+[”\"’)]*(?=\s+[\"“‘(\[A-Z0-9\u00C0
 _QUOTE_RE = re.compile(r"“[^“”\n]*”|(?<![\w])\"[^\"\n]*\"")
 
 
-@dataclass(frozen=True, slots=True)
 class Token:
-    start: int
-    end: int
-    text: str
+    """A word or punctuation mark with its offsets (a plain slotted class: an article
+    has hundreds, and a frozen dataclass costs several times more to build)."""
 
-    @property
-    def lower(self) -> str:
-        return self.text.lower()
+    __slots__ = ("end", "lower", "start", "text")
+
+    def __init__(self, start: int, end: int, text: str) -> None:
+        self.start = start
+        self.end = end
+        self.text = text
+        self.lower = text.lower()
+
+    def __repr__(self) -> str:
+        return f"Token({self.start}, {self.end}, {self.text!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,19 @@ class Quote:
 def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     stop = len(text) if end is None else end
     return [Token(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text, start, stop)]
+
+
+class Doc:
+    """One article's text with its tokens, quotations and sentences, computed once and
+    shared by the attribution, outlet-voice and entity rules."""
+
+    __slots__ = ("quotes", "sentences", "text", "tokens")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = tokens(text)
+        self.quotes = quotes(text)
+        self.sentences = sentences(text, self.quotes)
 
 
 def quotes(text: str) -> list[Quote]:

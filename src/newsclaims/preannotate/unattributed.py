@@ -9,18 +9,22 @@ import re
 
 from newsclaims.preannotate.attribution import Attribution, Region, claim_certainty
 from newsclaims.preannotate.rules import Rules
-from newsclaims.preannotate.text import quotes, sentences, trim
+from newsclaims.preannotate.text import Doc, trim
 
 _ANCHOR = re.compile(r"\d|(?<=\s)[A-Z]")
 
 
-def unattributed_claims(text: str, found: list[Attribution], rules: Rules) -> list[Region]:
-    used = [(r.start, r.end) for a in found for r in (a.claim, a.source, a.cue) if r]
-    quoted = quotes(text)
+def unattributed_claims(doc: Doc, found: list[Attribution], rules: Rules) -> list[Region]:
+    text, quoted = doc.text, doc.quotes
+    used = bytearray(len(text) + 1)  # 1 where an attribution region already lies
+    for found_one in found:
+        for region in (found_one.claim, found_one.source, found_one.cue):
+            if region is not None:
+                used[region.start : region.end] = b"\x01" * (region.end - region.start)
     markers = rules.opinion_re
     claims = []
-    for start, end in sentences(text, quoted):
-        if text[end - 1] not in ".”\"’" or any(s < end and e > start for s, e in used):
+    for start, end in doc.sentences:
+        if text[end - 1] not in ".”\"’" or used.find(1, start, end) >= 0:
             continue
         if any(q.start >= start and q.end <= end and len(text[q.start:q.end].split()) > 3
                for q in quoted):

@@ -1,0 +1,132 @@
+"""Pre-annotation throughput on one core: articles of 3,000 characters per second.
+
+    .venv/bin/python benchmarks/bench_preannotate.py [N]      # standalone, prints JSON
+
+`measure(n)` is what benchmarks/run.py calls (through cases.py, in a fresh process).
+Two sets of articles, each cut to 3,000 characters at a sentence end: news-style ones
+assembled from the paragraphs of the seed and development articles (the figure the
+goal is about), and synthetic dense ones where every sentence carries a cue, a quote,
+a name or a number (about twice the regions of real news: a worst case).
+The rules are compiled before the clock starts (once per model_version, as in a run).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from newsclaims.ids import article_id
+from newsclaims.preannotate import MODEL_VERSION, preannotate_articles
+from newsclaims.preannotate.entities import PatternEntities, spacy_pipeline
+from newsclaims.preannotate.rules import load_rules
+
+ARTICLE_CHARS = 3000
+ROOT = Path(__file__).resolve().parents[1]
+DEV_DIR = ROOT / "tests" / "fixtures" / "articles" / "dev"
+
+_PEOPLE = ["Maria Lopez", "Daniel Okafor", "Chen Wei", "Ingrid Halvorsen", "Omar Haddad",
+           "Priya Raman", "Jonas Becker", "Aiko Tanaka", "Иван Петров", "Sofia Marín"]
+_ORGS = ["Northgate Energy Corp.", "the Ministry of Finance", "Harbor Bank",
+         "the Justice Department", "Meridian Health Group", "the city council", "Brightwater University"]
+_PLACES = ["Venezuela", "Canada", "Mexico", "Germany", "Kenya", "Brazil", "Japan"]
+_TEMPLATES = [
+    "{org} said on Tuesday that it would cut {n} jobs by {year}.",
+    "“We are not going to back down,” {person} told reporters in {place}.",
+    "Prices rose {pct} percent in {month}, according to a report by {org}.",
+    "The company will reportedly spend ${n} million on the project 🚀.",
+    "{person}, a spokeswoman for {org}, said the plan was “a mistake” and should be withdrawn.",
+    "Sources familiar with the talks say the deal could be signed within {n} days.",
+    "{org} posted revenue of ${n} million in {month}, up from ${n2} million a year earlier.",
+    "Officials have not confirmed whether the talks took place in {place}.",
+    "A study published in {month} found that {pct} percent of households in {place} were "
+    "affected.",
+    "“The numbers speak for themselves. We have delivered,” said {person}.",
+    "Critics argue that the {n}-year programme has failed to reach rural areas.",
+    "The {nationality} government denied the allegations, calling them baseless.",
+]
+_MONTHS = ["January", "March", "May", "August", "October", "December"]
+_NATIONALITIES = ["Venezuelan", "Canadian", "Mexican", "German", "Kenyan"]
+
+
+def synthetic_articles(n: int, chars: int = ARTICLE_CHARS, seed: int = 6) -> list[dict[str, Any]]:
+    """`n` different articles of about `chars` characters (cut at a sentence end)."""
+    rng = random.Random(seed)
+    articles = []
+    for _ in range(n):
+        sentences: list[str] = []
+        length = 0
+        while length < chars:
+            sentence = rng.choice(_TEMPLATES).format(
+                org=rng.choice(_ORGS), person=rng.choice(_PEOPLE), place=rng.choice(_PLACES),
+                n=rng.randint(2, 900), n2=rng.randint(2, 900), year=rng.randint(2026, 2031),
+                pct=rng.randint(1, 60), month=rng.choice(_MONTHS),
+                nationality=rng.choice(_NATIONALITIES),
+            )
+            sentence = sentence[0].upper() + sentence[1:]
+            sentences.append(sentence)
+            length += len(sentence) + 1
+        text = " ".join(sentences)
+        cut = text.rfind(".", 0, chars) + 1 or chars
+        text = text[:cut]
+        articles.append({"text": text, "article_id": article_id(text)})
+    return articles
+
+
+def news_articles(n: int, chars: int = ARTICLE_CHARS) -> list[dict[str, Any]]:
+    """`n` articles of about `chars` characters made of real news-style paragraphs (the
+    seed article and the development fixtures, never the held-out ones), each starting
+    at a different paragraph so that no two articles are the same."""
+    sources = sorted((ROOT / "seeds").glob("*.txt")) + sorted(DEV_DIR.glob("*.txt"))
+    paragraphs = [
+        p.strip() for path in sources
+        for p in path.read_text(encoding="utf-8").split("\n\n") if len(p.split()) > 8
+    ]
+    articles = []
+    for i in range(n):
+        picked: list[str] = []
+        k = i
+        while sum(len(p) + 2 for p in picked) < chars:
+            picked.append(paragraphs[k % len(paragraphs)])
+            k += 7
+        text = "\n\n".join(picked)
+        cut = text.rfind(".", 0, chars) + 1 or chars
+        articles.append({"text": text[:cut], "article_id": article_id(text[:cut])})
+    return articles
+
+
+def _rate(articles: list[dict[str, Any]]) -> tuple[float, float]:
+    started = time.perf_counter()
+    predictions = preannotate_articles(articles)
+    seconds = time.perf_counter() - started
+    regions = sum(1 for p in predictions for item in p["result"] if item["type"] == "labels")
+    return seconds, regions / len(articles)
+
+
+def measure(n: int = 500, chars: int = ARTICLE_CHARS) -> dict[str, Any]:
+    """Pre-annotate `n` news-style articles, then `n` denser synthetic ones, in this
+    process (one core); `articles_per_second` is the news-style figure."""
+    rules = load_rules(MODEL_VERSION)
+    PatternEntities(rules)  # compile outside the timed part, as a real run does once
+    news, dense = news_articles(n, chars), synthetic_articles(n, chars)
+    preannotate_articles(news[:5])  # warm the caches (rules, patterns, schemas)
+    news_seconds, news_regions = _rate(news)
+    dense_seconds, dense_regions = _rate(dense)
+    return {
+        "articles": n,
+        "mean_chars": round(sum(len(a["text"]) for a in news) / n),
+        "preannotate_seconds": round(news_seconds, 4),
+        "articles_per_second": round(n / news_seconds, 1),
+        "regions_per_article": round(news_regions, 1),
+        "dense_articles_per_second": round(n / dense_seconds, 1),
+        "dense_regions_per_article": round(dense_regions, 1),
+        "entity_backend": "spacy" if spacy_pipeline() is not None else "patterns",
+        "model_version": MODEL_VERSION,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 500)))

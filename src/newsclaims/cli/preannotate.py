@@ -1,0 +1,60 @@
+"""`newsclaims preannotate ARTICLES.jsonl -o PREDICTIONS.jsonl [--json]`.
+
+Exit 0 when every article got a prediction, 1 when input lines are bad (they are
+listed and nothing is written), 2 when a file cannot be read or written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from newsclaims.cli._output import (
+    emit_json,
+    exit_code_for,
+    fail,
+    handle_errors,
+    print_problems,
+    problems_document,
+)
+from newsclaims.preannotate import (
+    MODEL_VERSION,
+    preannotate_articles,
+    read_articles,
+    write_predictions,
+)
+
+
+@handle_errors
+def preannotate_command(
+    articles: Annotated[Path, typer.Argument(help="articles.jsonl as written by `ingest`.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Predictions JSONL to write.")],
+    model_version: Annotated[
+        str, typer.Option("--model-version", help="Rule version (rules/<version>/).")
+    ] = MODEL_VERSION,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON document.")] = False,
+) -> None:
+    """Suggest CLAIM/SOURCE/CUE regions and entities as Label Studio predictions."""
+    if output.resolve() == articles.resolve():
+        fail("-o must name a new file, not the input")
+    records, problems = read_articles(articles)
+    written = 0
+    if not problems:
+        predictions = preannotate_articles(records, version=model_version)
+        written = write_predictions(output, predictions)
+    if json_out:
+        emit_json(problems_document(problems, input=str(articles), output=str(output),
+                                   predictions=written))
+    else:
+        print_problems(problems)
+        if problems:
+            typer.echo(f"{articles}: {len(problems)} bad lines; nothing written", err=True)
+        else:
+            typer.echo(f"{written} predictions ({model_version}) -> {output}")
+    raise typer.Exit(int(exit_code_for(problems)))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("preannotate")(preannotate_command)
