@@ -31,7 +31,8 @@ DEV_DIR = ROOT / "tests" / "fixtures" / "articles" / "dev"
 _PEOPLE = ["Maria Lopez", "Daniel Okafor", "Chen Wei", "Ingrid Halvorsen", "Omar Haddad",
            "Priya Raman", "Jonas Becker", "Aiko Tanaka", "Иван Петров", "Sofia Marín"]
 _ORGS = ["Northgate Energy Corp.", "the Ministry of Finance", "Harbor Bank",
-         "the Justice Department", "Meridian Health Group", "the city council", "Brightwater University"]
+         "the Justice Department", "Meridian Health Group", "the city council",
+         "Brightwater University"]
 _PLACES = ["Venezuela", "Canada", "Mexico", "Germany", "Kenya", "Brazil", "Japan"]
 _TEMPLATES = [
     "{org} said on Tuesday that it would cut {n} jobs by {year}.",

@@ -12,6 +12,7 @@ from newsclaims import __version__
 # Each module in this package named here exposes `register(app)`.
 COMMANDS: tuple[str, ...] = (
     "ingest", "studio", "push", "pull", "agreement", "adjudicate", "validate", "release", "verify",
+    "preannotate", "evaluate",
 )
 
 app = typer.Typer(
