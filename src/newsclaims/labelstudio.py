@@ -17,7 +17,7 @@ import hashlib
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -442,9 +442,3 @@ def _new_export_path(out: Path, slug: str, when: datetime) -> Path:
         n += 1
         candidate = out / f"{stem}-{n}.json"
     return candidate
-
-
-def push_result_dict(result: PushResult) -> dict[str, Any]:
-    data = asdict(result)
-    data["problems"] = [p.to_dict() for p in result.problems]
-    return data
