@@ -59,6 +59,12 @@ def _content_end(text: str, start: int, end: int) -> int:
     return m.start() if m and m.start() > start else end
 
 
+def _words(span: str) -> int:
+    """Word count; a run of CJK characters (written without spaces) counts one word
+    per two characters, so a quoted Chinese sentence is not mistaken for one word."""
+    return len(span.split()) + sum(1 for ch in span if "\u3040" <= ch <= "\u9fff") // 2
+
+
 def claim_certainty(text: str, start: int, end: int, rules: Rules) -> str:
     """Key of labels.yaml certainty: hedged when a hedge word sits in the claim."""
     return "hedged" if rules.hedge_re.search(text, start, end) else "asserted"
@@ -87,7 +93,7 @@ def _claim(
             kind = "direct"
         else:
             kind = "mixed"
-    if len(text[s:e].split()) < (2 if kind == "direct" else min_words):
+    if _words(text[s:e]) < (2 if kind == "direct" else min_words):
         return None
     return Region(
         s, e, "claim", {"attribution_type": kind, "certainty": claim_certainty(text, s, e, rules)},
@@ -233,8 +239,8 @@ class _Finder:
             return None
         lead = self.text[sent.start : phrase.start].rstrip()
         after = self._content_after(cue_end, sent)
-        if len(lead.split()) >= 3 and (
-            lead.endswith(("”", "\"")) or (lead.endswith(",") and not self._is_content(after))
+        if (lead.endswith(("”", "\"")) and _words(lead) >= 2) or (
+            _words(lead) >= 3 and lead.endswith(",") and not self._is_content(after)
         ):
             # "“...,” X told reporters." / "CLAIM, X said on Tuesday."
             claim = _claim(self.text, sent.start, phrase.start, sent.quotes, rules)
@@ -247,13 +253,16 @@ class _Finder:
         Ledger", "told a local radio station" (up to "that", a time adjunct or a stop)."""
         if a := self.rules.audience_re.match(self.text, cue_end):
             return a.end()
-        if index >= sent.last or self.toks[index].lower not in ("the", "a", "an"):
+        if index >= sent.last:
+            return cue_end
+        named = self.toks[index].text[0].isupper()  # "told Reuters", "told CNN"
+        if not named and self.toks[index].lower not in ("the", "a", "an"):
             return cue_end
         end = cue_end
         for tok in self.toks[index : min(index + 5, sent.last)]:
             if not tok.text[0].isalnum() or tok.lower in self.rules.adjunct_starts or tok.lower in (
                 "that", "about", "he", "she", "they", "it", "we", "to", "not"
-            ):
+            ) or (named and not tok.text[0].isupper()):
                 break
             end = tok.end
         return end

@@ -96,7 +96,8 @@ class PatternEntities:
              r"|\b(?:1[89]\d\d|20\d\d)s?\b"
              rf"|\b{words('weekdays', False)}\b|(?i:\b{words('relative_dates')}\b)"),
             (lab["ordinal"], rf"\b\d+(?:st|nd|rd|th)\b|(?i:\b{words('ordinals')}\b)"),
-            (lab["cardinal"], rf"(?i:{approx}\b(?:{fractions})\b(?![\w-]))|\b\d{{1,2}}[–-]\d{{1,2}}\b"),
+            (lab["cardinal"],
+             rf"(?i:{approx}\b(?:{fractions})\b(?![\w-]))|\b\d{{1,2}}[–-]\d{{1,2}}\b"),
             ("gazetteer", rf"(?<![\w$€£¥₹])(?:{_trie(set(gazetteer))})(?![\w])"),
             (lab["cardinal"], rf"(?i:{approx}(?<![\w-])(?:{_NUMBER})(?:\s+(?:{scales})\b)?"
                               rf"(?![\w%])|\b{words('number_words')}\b)"),
@@ -179,7 +180,10 @@ class PatternEntities:
             if current and text.find("\n", current[-1].end, tok.start) >= 0:
                 groups.append(current)  # a name never runs across a line break
                 current = []
-            capital = tok.text[0].isupper() and not taken[tok.start]
+            first = tok.text[0]
+            capital = (first.isupper() or (first.isalpha() and not first.islower())) and not (
+                taken[tok.start]
+            )
             joins = tok.lower in self.particles or tok.text == "&" or (
                 tok.lower == "of" and bool(current) and current[-1].text in self.org_heads_of
             )

@@ -23,6 +23,8 @@ _POSTMODIFIERS = frozenset(
     ["close", "familiar", "who", "with", "briefed", "involved", "knowledgeable"]
 )
 _APOSTROPHES = ("'s", "’s")
+# First words of an apposition that describes the speaker ("Jane Doe, a spokeswoman").
+_APPOSITION_STARTS = frozenset(["a", "an", "the", "its", "his", "her", "their", "our"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +46,9 @@ def _head(words: list[Token], rules: Rules) -> Token:
 
 
 def _is_capitalised(token: Token) -> bool:
-    return token.text[0].isupper()
+    """A name-like word: capitalised, or in a script without case (汉字, العربية)."""
+    first = token.text[0]
+    return first.isupper() or (first.isalpha() and not first.islower())
 
 
 def classify(words: list[Token], rules: Rules, previous_type: str | None) -> str | None:
@@ -106,13 +110,12 @@ def _left_trim(words: list[Token], rules: Rules) -> list[Token]:
     return words
 
 
-def before(
-    toks: list[Token], cue_index: int, first: int, rules: Rules, previous_type: str | None,
-    *, aside: bool = True,
-) -> SourcePhrase | None:
-    """The source phrase ending right before token `cue_index` ("Officials say")."""
+def _walk_back(
+    toks: list[Token], index: int, first: int, rules: Rules
+) -> tuple[list[Token], int]:
+    """The noun-phrase words ending before token `index`, and where the walk stopped."""
     picked: list[Token] = []
-    k = cue_index - 1
+    k = index - 1
     while k >= first and len(picked) < rules.max_source_words:
         tok = toks[k]
         if not _is_word(tok) and tok.text not in ("&", "-", "’", "'"):
@@ -121,13 +124,20 @@ def before(
             break
         picked.append(tok)
         k -= 1
-    if not picked and k > first and toks[k].text == "," and aside:
-        return _before_aside(toks, k, first, rules, previous_type)
-    if not picked:
-        return None
-    words = _left_trim(picked[::-1], rules)
+    words = _left_trim(picked[::-1], rules) if picked else []
     while words and words[-1].lower in rules.inner_links:
         words = words[:-1]
+    return words, k
+
+
+def before(
+    toks: list[Token], cue_index: int, first: int, rules: Rules, previous_type: str | None,
+    *, aside: bool = True,
+) -> SourcePhrase | None:
+    """The source phrase ending right before token `cue_index` ("Officials say")."""
+    words, k = _walk_back(toks, cue_index, first, rules)
+    if not words and k > first and toks[k].text == "," and aside:
+        return _before_aside(toks, k, first, rules, previous_type)
     if not words:
         return None
     kind = classify(words, rules, previous_type)
@@ -139,20 +149,30 @@ def before(
 def _before_aside(
     toks: list[Token], comma: int, first: int, rules: Rules, previous_type: str | None
 ) -> SourcePhrase | None:
-    """ "Its president, Hector Ballantyne, said" -> the name in the aside;
-    "The agent, who spoke on condition of anonymity, said" -> the phrase before it."""
+    """A source followed by an aside in commas (guidelines §6.5: an apposition that
+    identifies the speaker is part of the SOURCE, up to the closing comma):
+    "Its president, Hector Ballantyne, said" -> "Its president, Hector Ballantyne";
+    "Jane Doe, a spokeswoman for the ministry, said" -> all of it;
+    "The agent, who spoke on condition of anonymity, said" -> "The agent"."""
     j = comma - 1
     while j > first and toks[j].text != ",":
         j -= 1
     if toks[j].text != "," or j >= comma - 1:
         return None
     inner = toks[j + 1 : comma]
+    head = before(toks, j, first, rules, previous_type, aside=False)
     if len(inner) <= 5 and all(
-        t.text[0].isupper() or t.lower in rules.ent["name_particles"] for t in inner
+        _is_capitalised(t) or t.lower in rules.ent["name_particles"] for t in inner
     ):
         kind = "organization" if _looks_like_org(inner, rules) else "person"
-        return SourcePhrase(inner[0].start, inner[-1].end, kind)
-    return before(toks, j, first, rules, previous_type, aside=False)
+        role, _ = _walk_back(toks, j, first, rules)  # "Its president", typed or not
+        start = role[0].start if role else inner[0].start
+        return SourcePhrase(start, inner[-1].end, kind)
+    if head is not None and inner[0].lower in _APPOSITION_STARTS and head.type_key in (
+        "person", "organization"
+    ):
+        return SourcePhrase(head.start, inner[-1].end, head.type_key)
+    return head
 
 
 def after(
