@@ -1,0 +1,153 @@
+"""One benchmark case per function, run in a fresh process by run.py so that the
+peak RSS it reports belongs to that case alone.
+
+A case does its set-up (imports, paths) and returns the work to time; main() times
+only that work and prints one JSON line: {"seconds": <work time>, ...what it returned}.
+
+    python benchmarks/cases.py floor EXPORT OUT_DIR
+    python benchmarks/cases.py release EXPORT OUT_DIR
+    python benchmarks/cases.py validate EXPORT
+    python benchmarks/cases.py read_table DATASET_DIR      # the folder holding vX.Y.Z
+    python benchmarks/cases.py load DATASET_DIR
+    python benchmarks/cases.py preannotate N
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+Work = Callable[[], dict]
+CASES: dict[str, Callable[..., Work]] = {}
+RELEASE_VERSION = "1.0.0"
+LOAD_TABLE = "claims"
+
+
+def case(func: Callable[..., Work]) -> Callable[..., Work]:
+    CASES[func.__name__] = func
+    return func
+
+
+@case
+def floor(export: str, out_dir: str) -> Work:
+    """The naive floor: json.load, flatten span regions to rows, one pyarrow write.
+    No validation, no other tables: the least any release must do."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def work() -> dict:
+        with open(export, encoding="utf-8") as fh:
+            tasks = json.load(fh)
+        names = ("task_id", "annotation_id", "region_id", "label", "start", "end", "text")
+        columns: dict[str, list] = {name: [] for name in names}
+        for task in tasks:
+            for annotation in task["annotations"]:
+                for item in annotation["result"]:
+                    if item.get("type") != "labels":
+                        continue
+                    value = item["value"]
+                    columns["task_id"].append(task["id"])
+                    columns["annotation_id"].append(annotation["id"])
+                    columns["region_id"].append(item["id"])
+                    columns["label"].append(value["labels"][0])
+                    columns["start"].append(value["start"])
+                    columns["end"].append(value["end"])
+                    columns["text"].append(value["text"])
+        pq.write_table(pa.table(columns), Path(out_dir) / "spans.parquet")
+        return {"rows": len(columns["label"])}
+
+    return work
+
+
+@case
+def release(export: str, out_dir: str) -> Work:
+    """The full validated release, through the library function the CLI calls."""
+    from newsclaims.release import release as make_release
+
+    def work() -> dict:
+        result = make_release(export, version=RELEASE_VERSION, dataset_dir=out_dir,
+                              salt="benchmark-salt")
+        if not result.ok:
+            shown = "; ".join(f"{p.code}: {p.message}" for p in result.problems[:5])
+            raise SystemExit(f"release refused: {shown}")
+        return {"spans": result.manifest["tables"]["spans"]["rows"] if result.manifest else None}
+
+    return work
+
+
+@case
+def validate(export: str) -> Work:
+    from newsclaims.errors import Severity
+    from newsclaims.validate import validate as run_validate
+
+    def work() -> dict:
+        report = run_validate(export)
+        by_severity = {s.value: sum(1 for p in report.problems if p.severity is s)
+                       for s in Severity}
+        return {"problems": by_severity, "counts": report.counts,
+                "megabytes": Path(export).stat().st_size / 1e6}
+
+    return work
+
+
+def _claims_files(dataset_dir: str) -> list[Path]:
+    """The files newsclaims.load reads for the table, from the latest release's manifest."""
+    from newsclaims.tables import SPLITS
+
+    release_dir = max(Path(dataset_dir).glob("v*"))
+    files = json.loads((release_dir / "manifest.json").read_text("utf-8"))["tables"]
+    return [release_dir / files[LOAD_TABLE]["files"][split] for split in SPLITS]
+
+
+@case
+def read_table(dataset_dir: str) -> Work:
+    """Baseline for load: pyarrow reads the same files, pandas converts (default dtypes)."""
+    import pandas  # noqa: F401  (imported before the clock, as load's module does)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    paths = _claims_files(dataset_dir)
+
+    def work() -> dict:
+        frame = pa.concat_tables(pq.read_table(path) for path in paths).to_pandas()
+        return {"rows": len(frame)}
+
+    return work
+
+
+@case
+def load(dataset_dir: str) -> Work:
+    import newsclaims
+
+    load_table = newsclaims.load  # the public entry point; imports pandas/pyarrow now
+
+    def work() -> dict:
+        frame = load_table(LOAD_TABLE, dataset_dir=dataset_dir)
+        return {"rows": len(frame)}
+
+    return work
+
+
+@case
+def preannotate(n: str) -> Work:
+    """Articles per second on one core: bench_preannotate (owned by the pre-annotation
+    stage) times the rule path itself, after compiling the rules."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_preannotate import measure
+
+    return lambda: measure(int(n))
+
+
+def main() -> None:
+    name, *args = sys.argv[1:]
+    work = CASES[name](*args)
+    started = time.perf_counter()
+    extra = work()
+    print(json.dumps({"seconds": time.perf_counter() - started, **extra}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,301 @@
+"""Run every benchmark (median of >= 3 runs, each in a fresh process) and rewrite
+docs/benchmarks.md with the machine, versions, medians and ratios against the
+baselines measured in the same run.
+
+    .venv/bin/python benchmarks/run.py                 # full sizes (20,000 / 100,000 / 10,000)
+    .venv/bin/python benchmarks/run.py --quick         # small sizes, to check the harness
+    .venv/bin/python benchmarks/run.py --report-only   # re-render from the last results
+
+Every figure of a run is kept in benchmarks/.data/results[-quick].json (git-ignored),
+written after each benchmark, so --report-only can re-render the document (e.g. after
+editing benchmarks/SHORTFALLS.md) without measuring again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / ".data"
+REPORT = ROOT / "docs" / "benchmarks.md"
+SHORTFALLS = HERE / "SHORTFALLS.md"
+sys.path.insert(0, str(HERE))
+
+import push_bench  # noqa: E402
+import synth  # noqa: E402
+
+QUICK = {"small": 500, "large": 2000, "push": 200, "preannotate": 200}
+FULL = {"small": 20_000, "large": 100_000, "push": 10_000, "preannotate": 1000}
+PACKAGES = ("newsclaims", "pyarrow", "pandas", "ijson", "orjson", "jsonschema",
+            "label-studio-sdk")
+
+
+def run_case(name: str, *args: str) -> dict[str, Any]:
+    """One run of a case in a fresh process; peak RSS (MB) from the kernel (wait4)."""
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "cases.py"), name, *args],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"},
+    )
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"benchmark case {name} {' '.join(args)} failed "
+                         f"(exit {os.waitstatus_to_exitcode(status)})")
+    payload = json.loads(out.strip().splitlines()[-1])
+    return {**payload, "peak_rss_mb": usage.ru_maxrss / 1024}
+
+
+def runs_of(count: int, name: str, *args: str, out_dir: bool = False,
+            keep_last: Path | None = None) -> dict[str, Any]:
+    """`count` runs; medians of seconds and peak RSS, and every run's figures.
+    With out_dir each run writes into a fresh folder; keep_last keeps the last one."""
+    measured = []
+    for number in range(count):
+        if not out_dir:
+            measured.append(run_case(name, *args))
+            continue
+        folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=DATA))
+        try:
+            measured.append(run_case(name, *args, str(folder)))
+        finally:
+            if keep_last is not None and number == count - 1:
+                shutil.rmtree(keep_last, ignore_errors=True)
+                folder.rename(keep_last)
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
+    return {"seconds": statistics.median(m["seconds"] for m in measured),
+            "peak_rss_mb": statistics.median(m["peak_rss_mb"] for m in measured),
+            "runs": measured}
+
+
+def export_of(n: int) -> Path:
+    path = DATA / f"export-{n}.json"
+    if not path.exists():
+        synth.write_export(path, n)
+    return path
+
+
+def describe_export(path: Path, validated: dict[str, Any]) -> dict[str, Any]:
+    counts = validated["runs"][0]["counts"]
+    return {"path": str(path.relative_to(ROOT)), "megabytes": path.stat().st_size / 1e6,
+            **counts, "problems": validated["runs"][0]["problems"]}
+
+
+def machine() -> dict[str, Any]:
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return {"cpu": cpu, "cores": os.cpu_count(), "arch": platform.machine(),
+            "python": platform.python_version(), "platform": platform.platform(),
+            "memory_gb": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
+            "versions": {p: version(p) for p in PACKAGES}}
+
+
+def measure(sizes: dict[str, int], runs: int, results: dict[str, Any], save: Path,
+            skip_push: bool) -> None:
+    """Fill `results` benchmark by benchmark, saving after each, most important first."""
+    def saved(key: str, value: Any) -> None:
+        results[key] = value
+        save.write_text(json.dumps(results, indent=2), "utf-8")
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    saved("started", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    saved("load_average_start", os.getloadavg())
+    export = export_of(sizes["small"])
+    validated = runs_of(runs, "validate", str(export))
+    saved("validate", validated)
+    saved("export", describe_export(export, validated))
+    saved("floor", runs_of(runs, "floor", str(export), out_dir=True))
+    dataset = DATA / "release-for-load"
+    saved("release", runs_of(runs, "release", str(export), out_dir=True, keep_last=dataset))
+    saved("read_table", runs_of(max(runs, 5), "read_table", str(dataset)))
+    saved("load", runs_of(max(runs, 5), "load", str(dataset)))
+    shutil.rmtree(dataset, ignore_errors=True)
+    pre = runs_of(runs, "preannotate", str(sizes["preannotate"]))
+    pre["articles_per_second"] = statistics.median(r["articles_per_second"] for r in pre["runs"])
+    saved("preannotate", pre)
+    if not skip_push:
+        saved("push", push_bench.measure(sizes["push"], runs=runs))
+    big = export_of(sizes["large"])
+    # The large release is the memory-ceiling check: once at full size (it takes long).
+    saved("release_large", {**runs_of(runs if sizes is QUICK else 1, "release", str(big),
+                                      out_dir=True),
+                            "megabytes": big.stat().st_size / 1e6, "tasks": sizes["large"]})
+    saved("finished", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    saved("load_average_end", os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, harness check")
+    parser.add_argument("--runs", type=int, default=3, help="runs per benchmark (at least 3)")
+    parser.add_argument("--skip-push", action="store_true", help="no Label Studio benchmark")
+    parser.add_argument("--report-only", action="store_true",
+                        help="re-render docs/benchmarks.md from the saved results")
+    args = parser.parse_args()
+    sizes = QUICK if args.quick else FULL
+    save = DATA / ("results-quick.json" if args.quick else "results.json")
+    if args.report_only:
+        results = json.loads(save.read_text("utf-8"))
+    else:
+        results = {"quick": args.quick, "sizes": sizes, "machine": machine()}
+        measure(sizes, max(3, args.runs), results, save, args.skip_push)
+    REPORT.write_text(render(results), encoding="utf-8")
+    print(REPORT.read_text("utf-8"))
+
+
+# --- the document ------------------------------------------------------------------------
+
+
+def ratio(a: float, b: float) -> float:
+    return a / b if b else float("nan")
+
+
+def verdict(value: float, goal: float, *, below: bool = False) -> str:
+    met = value < goal if below else value <= goal
+    return "met" if met else "**missed**"
+
+
+def _runs(entry: dict[str, Any], key: str = "seconds", fmt: str = "{:.1f}") -> str:
+    return ", ".join(fmt.format(r[key]) for r in entry["runs"])
+
+
+def rows_of(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(benchmark, measured, baseline, ratio and goal) for every benchmark present."""
+    rows = []
+    sizes, export = r["sizes"], r.get("export", {})
+    if "release" in r and "floor" in r:
+        rel, flo = r["release"], r["floor"]
+        t, m = ratio(rel["seconds"], flo["seconds"]), ratio(rel["peak_rss_mb"], flo["peak_rss_mb"])
+        rows.append((f"release, {sizes['small']:,} tasks ({export['megabytes']:.0f} MB)",
+                     f"{rel['seconds']:.1f} s, {rel['peak_rss_mb']:,.0f} MB",
+                     f"naive floor {flo['seconds']:.1f} s, {flo['peak_rss_mb']:,.0f} MB",
+                     f"time {t:.2f} ({verdict(t, 1.0)}); memory {m:.2f} ({verdict(m, 1.0)}); "
+                     "goal <= 1.0 both"))
+    if "release_large" in r:
+        big = r["release_large"]
+        gb = big["peak_rss_mb"] / 1024
+        rows.append((f"release, {big['tasks']:,} tasks ({big['megabytes']:,.0f} MB)",
+                     f"{big['seconds']:.1f} s, {big['peak_rss_mb']:,.0f} MB", "-",
+                     f"peak RSS {gb:.2f} GB ({verdict(gb, 6.0, below=True)}; goal < 6 GB)"))
+    if "validate" in r:
+        val = r["validate"]
+        rows.append((f"validate alone, {sizes['small']:,} tasks",
+                     f"{val['seconds']:.1f} s, {val['peak_rss_mb']:,.0f} MB", "-",
+                     f"{export['megabytes'] / val['seconds']:.1f} MB/s; peak RSS "
+                     f"{val['peak_rss_mb'] / export['megabytes']:.2f}x the file (no goal)"))
+    if "load" in r and "read_table" in r:
+        lo, rt = r["load"], r["read_table"]
+        q = ratio(lo["seconds"], rt["seconds"])
+        rows.append((f"load('claims'), {lo['runs'][0]['rows']:,} rows",
+                     f"{lo['seconds'] * 1000:.0f} ms",
+                     f"read_table + to_pandas {rt['seconds'] * 1000:.0f} ms",
+                     f"{q:.2f} ({verdict(q, 1.2)}; goal <= 1.2)"))
+    if "preannotate" in r:
+        pre = r["preannotate"]
+        aps = pre["articles_per_second"]
+        rows.append((f"pre-annotation, 1 core, {sizes['preannotate']:,} articles of "
+                     f"~{pre['runs'][0]['mean_chars']:,} chars",
+                     f"{aps:.0f} articles/s ({pre['runs'][0]['entity_backend']} entities)", "-",
+                     f"{'met' if aps >= 200 else '**missed**'}; "
+                     "goal >= 200 articles/s"))
+    if "push" in r:
+        p = r["push"]
+        q = ratio(p["push_seconds"], p["raw_seconds"])
+        rows.append((f"push, {p['tasks']:,} tasks (~{p['mean_chars']:,} chars)",
+                     f"{p['push_seconds']:.1f} s",
+                     f"one import_tasks {p['raw_seconds']:.1f} s",
+                     f"{q:.2f} ({verdict(q, 1.2)}; goal <= 1.2)"))
+        rows.append(("push: idempotency check / second push",
+                     f"listing {p['tasks']:,} article_ids {p['check_seconds']:.1f} s; "
+                     f"second push (all skipped) {p['repush_seconds']:.1f} s",
+                     f"input checks alone {p['input_check_seconds']:.1f} s", "no goal"))
+    return rows
+
+
+def details(r: dict[str, Any]) -> list[str]:
+    """Every run's figures, so a median can be checked against its spread."""
+    lines = ["## Every run", ""]
+    for key, label in (("floor", "naive floor"), ("release", "release"),
+                       ("validate", "validate"), ("release_large", "release (large export)")):
+        if key in r:
+            lines.append(f"- {label}: seconds {_runs(r[key])}; peak RSS MB "
+                         f"{_runs(r[key], 'peak_rss_mb', '{:,.0f}')}")
+    for key, label in (("load", "load"), ("read_table", "read_table + to_pandas")):
+        if key in r:
+            lines.append(f"- {label}: ms " + ", ".join(f"{x['seconds'] * 1000:.0f}"
+                                                       for x in r[key]["runs"]))
+    if "preannotate" in r:
+        lines.append("- pre-annotation: articles/s "
+                     + _runs(r["preannotate"], "articles_per_second", "{:.0f}"))
+    if "push" in r:
+        for key in push_bench.TIMINGS:
+            lines.append(f"- push {key.removesuffix('_seconds')}: seconds "
+                         + ", ".join(f"{x[key]:.2f}" for x in r["push"]["runs"]))
+    return lines
+
+
+def render(r: dict[str, Any]) -> str:
+    m, export = r["machine"], r.get("export", {})
+    versions = ", ".join(f"{p} {v}" for p, v in m["versions"].items())
+    load_avg = " → ".join(f"{a[0]:.1f}" for a in (r.get("load_average_start"),
+                                                   r.get("load_average_end")) if a)
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `.venv/bin/python benchmarks/run.py` (do not edit by hand: the text",
+        "after the table comes from `benchmarks/SHORTFALLS.md`). The synthetic exports are",
+        "written by `benchmarks/synth.py` into `benchmarks/.data/` (git-ignored). Each",
+        "figure is the median of at least 3 runs, each in a fresh process (set-up and",
+        "imports outside the clock); peak RSS is the kernel's (`wait4` `ru_maxrss`). Ratios",
+        "compare against a baseline measured in the same run on the same machine.",
+        "",
+    ]
+    if r.get("quick"):
+        lines += ["**Quick sizes: a harness check, not the benchmark.**", ""]
+    lines += [
+        f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']:.0f} GB, {m['arch']}, "
+        f"Python {m['python']}, {m['platform']}",
+        f"- Versions: {versions}",
+        f"- Run: {r.get('started', '?')} to {r.get('finished', 'unfinished')}; load average "
+        f"(1 min) {load_avg or '?'} — the machine is shared, so absolute times are noisy;"
+        " each ratio's two sides ran minutes apart under similar load",
+    ]
+    if export:
+        per_annotation = export["regions"] / max(1, export["annotations"])
+        clean = sum(export["problems"].values()) == 0
+        lines.append(
+            f"- Export: {export['tasks']:,} tasks, {export['megabytes']:.0f} MB, "
+            f"{export['annotations']:,} annotations ({per_annotation:.0f} regions and "
+            f"{export['relations'] / max(1, export['annotations']):.0f} relations each, "
+            "counting per-region choices as regions); `newsclaims validate`: "
+            + ("clean (0 errors, 0 warnings, 0 infos)" if clean else f"{export['problems']}"))
+    lines += [
+        "",
+        "| benchmark | measured | baseline | ratio / goal |",
+        "|---|---|---|---|",
+        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows_of(r)],
+        "",
+        *details(r),
+    ]
+    if SHORTFALLS.exists():
+        lines += ["", SHORTFALLS.read_text("utf-8").strip()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
