@@ -237,13 +237,16 @@ def push(
     *,
     project_title: str = DEFAULT_PROJECT,
     predictions: str | Path | Iterable[dict[str, Any]] | None = None,
+    suggest: bool = True,
     batch_size: int = DEFAULT_BATCH_SIZE,
     studio: Studio | None = None,
     scheme: Scheme | None = None,
     progress: bool | None = None,
 ) -> PushResult:
-    """Import articles (with optional predictions) as tasks, skipping those already there.
+    """Import articles (with predictions) as tasks, skipping those already there.
 
+    Predictions come from `predictions` when given, else (with `suggest`) from the
+    rule-based pre-annotator, computed only for the tasks being imported.
     Nothing is sent when the input has errors: the result carries the problems and
     `project_id` None. `progress=None` shows a bar only on a terminal.
     """
@@ -268,6 +271,8 @@ def push(
             )
     todo = [t for t in given.tasks if t["article_id"] not in existing]
     result.skipped = len(given.tasks) - len(todo)
+    if predictions is None and suggest:
+        given.predictions.update(_suggestions(todo))
     _import(studio, project.id, todo, given, batch_size, result, progress)
     return result
 
@@ -318,6 +323,16 @@ def _import(
                 result.imported += response.task_count or 0
                 result.predictions += response.prediction_count or 0
             bar.update(len(batch))
+
+
+def _suggestions(tasks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The pre-annotator's prediction per article, in Label Studio's import shape."""
+    from newsclaims.preannotate import preannotate_articles  # only when suggesting
+
+    return {
+        p["article_id"]: [{k: p[k] for k in ("model_version", "score", "result")}]
+        for p in preannotate_articles(tasks)
+    }
 
 
 def _task_payload(data: dict[str, Any], predictions: list[dict[str, Any]] | None) -> dict[str, Any]:

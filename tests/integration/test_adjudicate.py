@@ -63,7 +63,7 @@ def test_adjudication_prediction_holds_the_majority_and_is_sent_once(
     agreed = "Officials said nothing."
     pushed = push(
         [{"text": t, "article_id": article_id(t), "title": "t"} for t in (TEXT, agreed)],
-        project_title=project_title, studio=conn,
+        project_title=project_title, studio=conn, suggest=False,
     )
     ids = existing_article_ids(conn, pushed.project_id)
     task_id, calm_id = ids[article_id(TEXT)][0], ids[article_id(agreed)][0]

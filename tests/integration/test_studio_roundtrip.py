@@ -196,3 +196,42 @@ def test_second_push_imports_nothing_and_predictions_arrive_in_full(
     assert exported["model_version"] == "rules-test-1"
     assert exported["score"] == 0.5
     assert exported["result"] == prediction["result"]
+
+
+def test_push_attaches_suggestions_by_default_and_none_with_no_predictions(
+    studio, project_title, tmp_path
+):
+    import subprocess
+    import sys
+
+    from newsclaims.preannotate import MODEL_VERSION, preannotate
+    from newsclaims.validate import validate
+
+    conn = studio.connect()
+    pushed = push([_article(TEXT)], project_title=project_title, studio=conn)
+    assert (pushed.imported, pushed.predictions) == (1, 1)
+    task_id = existing_article_ids(conn, pushed.project_id)[article_id(TEXT)][0]
+    studio.client().annotations.create(id=task_id, result=_annotation_result(TEXT))
+
+    pulled = pull(tmp_path / "out", project_title=project_title, studio=conn)
+    (task,) = json.loads(pulled.path.read_text("utf-8"))
+    (prediction,) = task["predictions"]
+    expected = preannotate(_article(TEXT))
+    assert prediction["model_version"] == expected["model_version"]
+    assert MODEL_VERSION in prediction["model_version"]
+    assert prediction["result"] == expected["result"]
+    # An export written by the real server passes our own validation.
+    report = validate(pulled.path)
+    assert [p for p in report.problems if str(p.severity) == "error"] == []
+
+    articles = tmp_path / "articles.jsonl"
+    other = "Officials said the tunnel would close in June."
+    articles.write_text(json.dumps(_article(other, "Tunnel")) + "\n", "utf-8")
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("newsclaims")), "push", str(articles),
+         "--project", project_title, "--no-predictions"],
+        env=studio.env(), capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    bare = existing_article_ids(conn, pushed.project_id)[article_id(other)][0]
+    assert studio.client().predictions.list(task=bare) == []

@@ -27,8 +27,15 @@ def push(
     ] = labelstudio.DEFAULT_PROJECT,
     predictions: Annotated[
         Path | None,
-        typer.Option("--predictions", help="JSONL of {article_id, model_version, score, result}."),
+        typer.Option(
+            "--predictions",
+            help="JSONL of {article_id, model_version, score, result} "
+            "(default: the rule-based pre-annotator's suggestions).",
+        ),
     ] = None,
+    no_predictions: Annotated[
+        bool, typer.Option("--no-predictions", help="Import the tasks without suggestions.")
+    ] = False,
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1)
     ] = labelstudio.DEFAULT_BATCH_SIZE,
@@ -36,7 +43,11 @@ def push(
 ) -> None:
     """Validate, ensure the project from label_config.xml, import what is not there yet."""
     result = labelstudio.push(
-        articles, project_title=project, predictions=predictions, batch_size=batch_size
+        articles,
+        project_title=project,
+        predictions=predictions,
+        suggest=not no_predictions,
+        batch_size=batch_size,
     )
     if json_out:
         emit_json(
