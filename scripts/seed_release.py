@@ -1,0 +1,76 @@
+"""Build dataset vX.Y.Z from the reviewed seed gold, through a real Label Studio.
+
+The gold is written by surface text (dataset/gold/*.yaml). This script ingests the
+seed articles, pushes them (no suggestions) into a fresh project on the local
+server, records each gold file as an annotation through the API, pulls the native
+export into dataset/annotations/, and releases it. The server must be running
+(`newsclaims studio start`), or LABEL_STUDIO_URL/LABEL_STUDIO_API_KEY set.
+
+    .venv/bin/python scripts/seed_release.py --version 0.1.0
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from newsclaims.errors import NewsclaimsError
+from newsclaims.ingest import ingest
+from newsclaims.labelstudio import connect, existing_article_ids, pull, push
+from newsclaims.release import release
+from newsclaims.surface import load_surface_gold, to_result
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def build(version: str, *, seeds: Path, gold_dir: Path, dataset_dir: Path) -> Path:
+    ingested = ingest([seeds])
+    if ingested.problems:
+        raise NewsclaimsError(f"ingest reported problems: {ingested.problems[0]}")
+    texts = {a["article_id"]: a["text"] for a in ingested.articles}
+    golds = [load_surface_gold(p) for p in sorted(gold_dir.glob("*.yaml"))]
+    missing = [g["article_id"] for g in golds if g.get("article_id") not in texts]
+    if missing:
+        raise NewsclaimsError(f"gold for articles not in {seeds}: {missing}")
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    project = f"newsclaims-gold-{version}-{stamp}"
+    studio = connect()
+    pushed = push(ingested.articles, project_title=project, suggest=False, studio=studio)
+    if pushed.project_id is None or pushed.failed:
+        raise NewsclaimsError(f"push failed: {pushed.problems[:1]}")
+    task_ids = existing_article_ids(studio, pushed.project_id)
+    for gold in golds:
+        aid = gold["article_id"]
+        result = to_result(gold, texts[aid])
+        studio.client.annotations.create(id=task_ids[aid][0], result=result)
+
+    pulled = pull(dataset_dir / "annotations", project_title=project, studio=studio)
+    made = release(pulled.path, version=version, dataset_dir=dataset_dir,
+                   notes=f"Seed gold ({len(golds)} article(s)) from {gold_dir.relative_to(ROOT)}.")
+    for problem in made.problems:
+        print(problem, file=sys.stderr)
+    if not made.ok:
+        raise NewsclaimsError(f"release {version} refused")
+    return made.path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--version", required=True)
+    parser.add_argument("--seeds", type=Path, default=ROOT / "seeds")
+    parser.add_argument("--gold", type=Path, default=ROOT / "dataset" / "gold")
+    parser.add_argument("--dataset-dir", type=Path, default=ROOT / "dataset")
+    args = parser.parse_args()
+    try:
+        path = build(args.version, seeds=args.seeds, gold_dir=args.gold,
+                     dataset_dir=args.dataset_dir)
+    except NewsclaimsError as exc:
+        sys.exit(f"error: {exc}")
+    print(f"released {path}")
+
+
+if __name__ == "__main__":
+    main()
