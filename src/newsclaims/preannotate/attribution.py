@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from newsclaims.preannotate import sources
 from newsclaims.preannotate.rules import Rules
-from newsclaims.preannotate.text import Doc, Quote, Token, trim
+from newsclaims.preannotate.text import Doc, Quote, trim
 
 _TRAILING = " \t\n,;:.!?—–-"
 _PARTICIPLE_CLAUSE = re.compile(r",[”\"]?\s+(?:\w+ing|as|while|because|but)\b|\s+[—–]\s+")
@@ -106,8 +106,8 @@ class _Finder:
         self.text = doc.text
         self.doc = doc
         self.rules = rules
-        self.toks: list[Token] = doc.tokens
-        self.starts = [t.start for t in self.toks]
+        self.toks = doc.tokens
+        self.starts = doc.starts
         self.quotes = doc.quotes
         self.quote_starts = [q.start for q in self.quotes]
         self.previous_type: str | None = None

@@ -137,15 +137,16 @@ class PatternEntities:
                 found.append(Entity(start, end, label))
 
         covered = 0
-        for tok in doc.tokens:
-            if tok.start < covered or not (
-                tok.text[0].isdigit()
-                or tok.lower in self.start_words
-                or (tok.lower.endswith(_POSSESSIVES) and tok.lower[:-2] in self.start_words)
-                or ("-" in tok.text and tok.lower.split("-", 1)[0] in self.start_words)
+        start_words = self.start_words
+        for start, word, lower in zip(doc.starts, doc.texts, doc.lowers, strict=True):
+            if start < covered or not (
+                word[0].isdigit()
+                or lower in start_words
+                or (lower.endswith(_POSSESSIVES) and lower[:-2] in start_words)
+                or ("-" in word and lower.split("-", 1)[0] in start_words)
             ):
                 continue
-            m = self.master.match(text, tok.start)
+            m = self.master.match(text, start)
             if m is None:
                 continue
             label = self.group_label[m.lastgroup]
@@ -156,7 +157,7 @@ class PatternEntities:
         known: dict[str, str] = {}  # a name's words -> label, for later short mentions
         headlines = _headline_lines(text)
         line_starts = [start for start, _ in headlines]
-        for group in self._capitalised_groups(doc.tokens, taken, text):
+        for group in self._capitalised_groups(doc, taken):
             line = bisect.bisect_right(line_starts, group[0].start) - 1
             label = self._classify(group, text, headlines[line][1], known)
             if label is None:
@@ -171,25 +172,26 @@ class PatternEntities:
             add(group[0].start, end, label)
         return sorted(found, key=lambda e: e.start)
 
-    def _capitalised_groups(
-        self, toks: list[Token], taken: bytearray, text: str
-    ) -> list[list[Token]]:
+    def _capitalised_groups(self, doc: Doc, taken: bytearray) -> list[list[Token]]:
         groups: list[list[Token]] = []
         current: list[Token] = []
-        for i, tok in enumerate(toks):
-            if current and text.find("\n", current[-1].end, tok.start) >= 0:
+        text, texts, lowers, starts = doc.text, doc.texts, doc.lowers, doc.starts
+        n = len(texts)
+        for i in range(n):
+            word, lower, start = texts[i], lowers[i], starts[i]
+            if current and text.find("\n", current[-1].end, start) >= 0:
                 groups.append(current)  # a name never runs across a line break
                 current = []
-            first = tok.text[0]
+            first = word[0]
             capital = (first.isupper() or (first.isalpha() and not first.islower())) and not (
-                taken[tok.start]
+                taken[start]
             )
-            joins = tok.lower in self.particles or tok.text == "&" or (
-                tok.lower == "of" and bool(current) and current[-1].text in self.org_heads_of
+            joins = lower in self.particles or word == "&" or (
+                lower == "of" and bool(current) and current[-1].text in self.org_heads_of
             )
-            particle = joins and current and i + 1 < len(toks) and toks[i + 1].text[0].isupper()
+            particle = joins and current and i + 1 < n and texts[i + 1][0].isupper()
             if capital or particle:
-                current.append(tok)
+                current.append(doc.tokens[i])
                 continue
             if current:
                 groups.append(current)
