@@ -29,7 +29,7 @@ class ChoiceControl:
     applies_to: str | None  # the region label it is shown for (whenLabelValue)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: cached_property needs an instance __dict__
 class Scheme:
     text_name: str
     labels: dict[str, tuple[str, ...]]  # Labels control name -> label values
@@ -37,7 +37,7 @@ class Scheme:
     relations: tuple[str, ...]
     config_xml: str
 
-    @property  # not cached_property: a slots dataclass has no __dict__ to cache into
+    @functools.cached_property  # asked for every region checked: compute once
     def control_of_label(self) -> dict[str, str]:
         return {label: control for control, values in self.labels.items() for label in values}
 
