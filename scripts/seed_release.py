@@ -18,7 +18,8 @@ from pathlib import Path
 
 from newsclaims.errors import NewsclaimsError
 from newsclaims.ingest import ingest
-from newsclaims.labelstudio import connect, existing_article_ids, pull, push
+from newsclaims.labelstudio import connect, existing_article_ids, push
+from newsclaims.pull import pull
 from newsclaims.release import release
 from newsclaims.surface import load_surface_gold, to_result
 

@@ -21,7 +21,7 @@ import orjson
 
 from newsclaims.errors import NewsclaimsError, Problem, Severity
 from newsclaims.gold import ADJUDICATION_PREFIX, GoldChoice, choose_gold
-from newsclaims.labelstudio import Studio, _call, connect, existing_article_ids, find_project
+from newsclaims.labelstudio import Studio, call, connect, existing_article_ids, find_project
 from newsclaims.scheme import Scheme, load_scheme
 
 MODEL_VERSION_PREFIX = ADJUDICATION_PREFIX
@@ -87,14 +87,14 @@ def adjudicate(
         task_id = _server_task(item, task_ids, outcome.problems)
         if task_id is None:
             continue
-        existing = _call("listing predictions", studio.url,
+        existing = call("listing predictions", studio.url,
                          lambda task_id=task_id: studio.client.predictions.list(task=task_id))
         record = {"task_id": task_id, "model_version": item.model_version,
                   "disagreements": len(item.choice.disagreements)}
         if any(p.model_version == item.model_version for p in existing):
             outcome.already_sent.append(record)
             continue
-        _call("creating a prediction", studio.url,
+        call("creating a prediction", studio.url,
               lambda task_id=task_id, item=item: studio.client.predictions.create(
                   task=task_id, result=item.choice.result, model_version=item.model_version))
         outcome.sent.append(record)

@@ -1,4 +1,4 @@
-"""Talking to Label Studio through label-studio-sdk: connect, ensure the project, push, pull.
+"""Talking to Label Studio through label-studio-sdk: connect, ensure the project, push.
 
 Why it works the way it does:
 - Label Studio never de-duplicates imports, so push asks the project which article_ids
@@ -6,19 +6,12 @@ Why it works the way it does:
   therefore finishes on the next run with no duplicate and none missing.
 - The server accepts a label config that drops labels existing annotations use (measured
   on 1.23.2), so push checks that itself before updating the project's config.
-- The plain export lists predictions by id only; pull takes a snapshot export with full
-  predictions and keeps it byte for byte, with its sha256 in a sidecar.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import re
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,7 +21,6 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 from tqdm import tqdm
 
-from newsclaims.atomic import atomic_write_bytes, atomic_write_text
 from newsclaims.errors import NewsclaimsError, Problem, Severity
 from newsclaims.push_input import PushInput, load_push_input
 from newsclaims.scheme import Scheme, load_scheme
@@ -73,14 +65,7 @@ class PushResult:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class PullResult:
-    path: Path
-    meta_path: Path
-    meta: dict[str, Any]
-
-
-def _call(what: str, url: str, func: Callable[[], T]) -> T:
+def call(what: str, url: str, func: Callable[[], T]) -> T:
     """Run one SDK call; turn transport and HTTP errors into one line (no key, no traceback)."""
     try:
         return func()
@@ -112,18 +97,18 @@ def connect(conn: Connection | None = None, *, timeout: float = 120.0) -> Studio
         hint = " (start it with `newsclaims studio start`)" if conn.local else ""
         raise NewsclaimsError(f"cannot reach Label Studio at {conn.url}{hint}")
     client = LabelStudio(base_url=conn.url, api_key=conn.api_key, timeout=timeout)
-    _call("checking the API key", conn.url, client.users.whoami)
+    call("checking the API key", conn.url, client.users.whoami)
     return Studio(client, conn.url, server_version(conn.url))
 
 
 def find_project(studio: Studio, title: str) -> Any | None:
     """The project with exactly this title (the lowest id if several share it)."""
-    pager = _call(
+    pager = call(
         "listing projects",
         studio.url,
         lambda: studio.client.projects.list(title=title, page_size=100),
     )
-    matches = _call("listing projects", studio.url, lambda: [p for p in pager if p.title == title])
+    matches = call("listing projects", studio.url, lambda: [p for p in pager if p.title == title])
     return min(matches, key=lambda p: p.id) if matches else None
 
 
@@ -137,16 +122,16 @@ def ensure_project(studio: Studio, title: str, scheme: Scheme | None = None) -> 
     scheme = scheme or load_scheme()
     project = find_project(studio, title)
     if project is None:
-        created = _call(
+        created = call(
             "creating the project",
             studio.url,
             lambda: studio.client.projects.create(title=title, label_config=scheme.config_xml),
         )
         return ProjectInfo(created.id, title, created=True, config_updated=False)
-    current = _call(
+    current = call(
         "reading the project", studio.url, lambda: studio.client.projects.get(id=project.id)
     )
-    if _normalise(current.label_config or "") == _normalise(scheme.config_xml):
+    if normalise_config(current.label_config or "") == normalise_config(scheme.config_xml):
         return ProjectInfo(project.id, title, created=False, config_updated=False)
     missing = sorted(used_names(studio, project.id) - scheme_names(scheme))
     if missing:
@@ -155,7 +140,7 @@ def ensure_project(studio: Studio, title: str, scheme: Scheme | None = None) -> 
             f"label_config.xml would remove what existing annotations in project {title!r} "
             f"(id {project.id}) use: {shown}; keep them in the config or fix those annotations"
         )
-    _call(
+    call(
         "updating the project's label config",
         studio.url,
         lambda: studio.client.projects.update(id=project.id, label_config=scheme.config_xml),
@@ -163,7 +148,7 @@ def ensure_project(studio: Studio, title: str, scheme: Scheme | None = None) -> 
     return ProjectInfo(project.id, title, created=False, config_updated=True)
 
 
-def _normalise(xml: str) -> str:
+def normalise_config(xml: str) -> str:
     return "\n".join(line.rstrip() for line in xml.strip().splitlines())
 
 
@@ -207,9 +192,9 @@ def _iter_tasks(studio: Studio, project_id: int, **params: Any) -> Iterator[dict
         except ApiError as exc:
             if exc.status_code == 404 and page > 1:
                 return
-            _call("listing tasks", studio.url, lambda exc=exc: _raise(exc))
+            call("listing tasks", studio.url, lambda exc=exc: _raise(exc))
         except httpx.HTTPError as exc:
-            _call("listing tasks", studio.url, lambda exc=exc: _raise(exc))
+            call("listing tasks", studio.url, lambda exc=exc: _raise(exc))
         items = pager.items or []
         for task in items:
             yield task.dict()
@@ -299,7 +284,7 @@ def _import(
                 _task_payload(data, given.predictions.get(data["article_id"])) for data in batch
             ]
             try:
-                response = _call(
+                response = call(
                     f"importing tasks {start + 1}-{start + len(batch)}",
                     studio.url,
                     lambda payload=payload: studio.client.projects.import_tasks(
@@ -340,120 +325,3 @@ def _task_payload(data: dict[str, Any], predictions: list[dict[str, Any]] | None
     if predictions:
         task["predictions"] = predictions
     return task
-
-
-def slugify(title: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return slug or "project"
-
-
-def pull(
-    out_dir: str | Path,
-    *,
-    project_title: str = DEFAULT_PROJECT,
-    studio: Studio | None = None,
-    scheme: Scheme | None = None,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> PullResult:
-    """Snapshot-export the project (native JSON, full predictions) into a new file in out_dir."""
-    studio = studio or connect()
-    scheme = scheme or load_scheme()
-    project = find_project(studio, project_title)
-    if project is None:
-        raise NewsclaimsError(f"no project titled {project_title!r} at {studio.url}")
-    details = _call(
-        "reading the project", studio.url, lambda: studio.client.projects.get(id=project.id)
-    )
-    exports = studio.client.projects.exports
-    snapshot = _call(
-        "creating the export snapshot",
-        studio.url,
-        lambda: exports.create(
-            id=project.id,
-            title=f"newsclaims pull {now():%Y-%m-%dT%H:%M:%SZ}",
-            serialization_options={"predictions": {"only_id": False}},
-        ),
-    )
-    _wait_for_export(studio, project.id, snapshot.id)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    path = _new_export_path(out, slugify(project_title), now())
-    data = _call(
-        "downloading the export",
-        studio.url,
-        lambda: b"".join(
-            exports.download(id=project.id, export_pk=snapshot.id, export_type="JSON")
-        ),
-    )
-    try:
-        tasks = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        tasks = None
-    if not isinstance(tasks, list):
-        raise NewsclaimsError(
-            f"Label Studio export of project {project.id} is not a JSON list of tasks"
-        )
-    atomic_write_bytes(path, data, overwrite=False)
-    # The export is safe on disk now; a snapshot left on the server is harmless.
-    with contextlib.suppress(NewsclaimsError):
-        _call(
-            "deleting the snapshot",
-            studio.url,
-            lambda: exports.delete(id=project.id, export_pk=snapshot.id),
-        )
-    # The server drops the file's trailing newline; same config, so record the file's sha256.
-    same_config = _normalise(details.label_config or "") == _normalise(scheme.config_xml)
-    config_sha = (
-        scheme.sha256
-        if same_config
-        else hashlib.sha256((details.label_config or "").encode("utf-8")).hexdigest()
-    )
-    meta = {
-        "project_id": project.id,
-        "project_title": project_title,
-        "server_url": studio.url,
-        "server_version": studio.version,
-        "exported_at": now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "export_file": path.name,
-        "export_sha256": hashlib.sha256(data).hexdigest(),
-        "export_bytes": len(data),
-        "task_count": len(tasks),
-        "annotation_count": sum(len(t.get("annotations") or []) for t in tasks),
-        "prediction_count": sum(len(t.get("predictions") or []) for t in tasks),
-        "label_config_sha256": config_sha,
-        "label_config_matches_local": same_config,
-    }
-    meta_path = path.with_name(path.name.removesuffix(".json") + ".meta.json")
-    atomic_write_text(
-        meta_path, orjson.dumps(meta, option=orjson.OPT_INDENT_2).decode() + "\n", overwrite=False
-    )
-    return PullResult(path, meta_path, meta)
-
-
-def _wait_for_export(
-    studio: Studio, project_id: int, export_id: int, timeout: float = 600.0
-) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        info = _call(
-            "waiting for the export",
-            studio.url,
-            lambda: studio.client.projects.exports.get(id=project_id, export_pk=export_id),
-        )
-        if info.status == "completed":
-            return
-        if info.status == "failed":
-            raise NewsclaimsError(f"Label Studio export {export_id} of project {project_id} failed")
-        if time.monotonic() > deadline:
-            raise NewsclaimsError(f"Label Studio export {export_id} not ready after {timeout:.0f}s")
-        time.sleep(1.0)
-
-
-def _new_export_path(out: Path, slug: str, when: datetime) -> Path:
-    """DIR/<slug>-<UTC timestamp>.json, with -2, -3... rather than ever overwriting."""
-    stem = f"{slug}-{when:%Y%m%dT%H%M%SZ}"
-    candidate, n = out / f"{stem}.json", 1
-    while candidate.exists() or candidate.with_name(candidate.stem + ".meta.json").exists():
-        n += 1
-        candidate = out / f"{stem}-{n}.json"
-    return candidate

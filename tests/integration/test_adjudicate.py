@@ -12,7 +12,8 @@ from newsclaims.cli import app
 from newsclaims.convert import parse_result
 from newsclaims.export import read_export
 from newsclaims.ids import article_id
-from newsclaims.labelstudio import existing_article_ids, pull, push
+from newsclaims.labelstudio import existing_article_ids, push
+from newsclaims.pull import pull
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from newsclaims.ids import article_id
-from newsclaims.labelstudio import existing_article_ids, pull, push
+from newsclaims.labelstudio import existing_article_ids, push
+from newsclaims.pull import pull
 from newsclaims.scheme import load_scheme
 
 pytestmark = pytest.mark.integration

@@ -9,6 +9,7 @@ import typer
 
 from newsclaims import labelstudio
 from newsclaims.cli._output import emit_json, handle_errors
+from newsclaims.pull import pull as pull_export
 
 
 @handle_errors
@@ -22,7 +23,7 @@ def pull(
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Export every task (annotations, full predictions) as native JSON + .meta.json."""
-    result = labelstudio.pull(out_dir, project_title=project)
+    result = pull_export(out_dir, project_title=project)
     if json_out:
         emit_json({"export": str(result.path), "meta": str(result.meta_path), **result.meta})
     else:
