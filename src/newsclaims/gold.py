@@ -56,9 +56,16 @@ def adjudication_prediction_ids(task: dict[str, Any]) -> set[Any]:
     }
 
 
-def choose_gold(task: dict[str, Any], scheme: Scheme | None = None) -> GoldChoice:
-    """Pick or build the gold result of one native Label Studio task."""
+def choose_gold(task: dict[str, Any], scheme: Scheme | None = None, *,
+                copy_result: bool = True) -> GoldChoice:
+    """Pick or build the gold result of one native Label Studio task.
+
+    The result of a chosen annotation is a deep copy, so callers may edit it; a
+    caller that only reads it (a release) passes `copy_result=False` and gets the
+    task's own list (deep copies were ~15% of a release's time).
+    """
     scheme = scheme or load_scheme()
+    copied = copy.deepcopy if copy_result else _same
     annotations = completed_annotations(task)
     if not annotations:
         return GoldChoice("none", [], [], needs_adjudication=False)
@@ -67,14 +74,18 @@ def choose_gold(task: dict[str, Any], scheme: Scheme | None = None) -> GoldChoic
         # Label Studio keeps one ground truth per task; if an export holds more, the
         # latest decision wins.
         chosen = max(marked, key=lambda a: (a.get("updated_at") or "", _sortable_id(a)))
-        return GoldChoice("ground_truth", copy.deepcopy(chosen.get("result") or []),
+        return GoldChoice("ground_truth", copied(chosen.get("result") or []),
                           [chosen.get("id")], needs_adjudication=False)
     if len(annotations) == 1:
         only = annotations[0]
-        return GoldChoice("single", copy.deepcopy(only.get("result") or []), [only.get("id")],
+        return GoldChoice("single", copied(only.get("result") or []), [only.get("id")],
                           needs_adjudication=False)
     text = (task.get("data") or {}).get("text") or ""
     return _majority(annotations, text, scheme)
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _sortable_id(annotation: dict[str, Any]) -> tuple[int, str]:

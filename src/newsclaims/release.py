@@ -48,6 +48,7 @@ from newsclaims.schemas import describe, errors
 from newsclaims.scheme import Scheme, load_scheme
 from newsclaims.tables import SPLITS, TableBuilder, table_specs
 from newsclaims.tokens import entity_layer, sentences
+from newsclaims.validate import TaskChecker
 from newsclaims.versions import (
     SPLITS_FILE,
     Version,
@@ -120,12 +121,20 @@ def release(
     if refusal:
         result.problems.append(refusal)
         return result
-    result.problems.extend(_validation_problems(export_path, scheme))
+    # One pass validates and builds; nothing is written (not even a new salt file)
+    # unless validation passes.
+    rule = split_rule(root, create=False)
+    stored_salt = resolve_salt(root, salt, create=False)
+    build_salt = stored_salt or secrets.token_hex(32)
+    checker = TaskChecker(scheme, file=str(export_path))
+    built = build_tables(export_path, salt=build_salt, scheme=scheme, rule=rule, checker=checker)
+    result.problems.extend(checker.report.problems)
     if has_errors(result.problems):
         return result
-
-    rule = split_rule(root, create=False)
-    built = build_tables(export_path, salt=resolve_salt(root, salt), scheme=scheme, rule=rule)
+    if stored_salt is None and _store_salt(root, build_salt) != build_salt:
+        # Another release created the salt file meanwhile: its salt is the one to use.
+        built = build_tables(export_path, salt=resolve_salt(root, salt), scheme=scheme,
+                             rule=rule)
     result.problems.extend(built.problems)
     if has_errors(result.problems):
         return result
@@ -201,29 +210,36 @@ def _semver_refusal(wanted: Version, previous: Version, changes: dict[str, Any])
     )
 
 
-def _validation_problems(export_path: Path, scheme: Scheme) -> list[Problem]:
-    from newsclaims.validate import validate  # the validator owns its rules
-
-    report = validate(export_path, scheme=scheme)
-    return list(getattr(report, "problems", report))
-
-
 # --- building ----------------------------------------------------------------------------
 
 
-def resolve_salt(root: Path, salt: str | None) -> str:
+def resolve_salt(root: Path, salt: str | None, *, create: bool = True) -> str | None:
     """The pseudonym salt: given, else $NEWSCLAIMS_ANNOTATOR_SALT, else the dataset's
-    salt file (created 0600 on first use and kept, so pseudonyms stay stable)."""
+    salt file (created 0600 on first use and kept, so pseudonyms stay stable).
+    With `create=False`, None when the salt file does not exist yet."""
     if salt:
         return salt
     if os.environ.get(SALT_ENV):
         return os.environ[SALT_ENV]
     path = root / SALT_FILE
     if not path.exists():
-        with contextlib.suppress(FileExistsError):
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32) + "\n")
+        if not create:
+            return None
+        return _store_salt(root, secrets.token_hex(32))
+    return _read_salt(path)
+
+
+def _store_salt(root: Path, value: str) -> str:
+    """Create the salt file holding `value` unless it exists; return the file's salt."""
+    path = root / SALT_FILE
+    with contextlib.suppress(FileExistsError):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(value + "\n")
+    return _read_salt(path)
+
+
+def _read_salt(path: Path) -> str:
     value = path.read_text("utf-8").strip()
     if not value:
         raise NewsclaimsError(f"{path} is empty; delete it or set {SALT_ENV}")
@@ -231,9 +247,15 @@ def resolve_salt(root: Path, salt: str | None) -> str:
 
 
 def build_tables(
-    export_path: Path, *, salt: str, scheme: Scheme, rule: dict[str, Any]
+    export_path: Path, *, salt: str, scheme: Scheme, rule: dict[str, Any],
+    checker: TaskChecker | None = None,
 ) -> Built:
-    """One streaming pass: every table as a sorted Arrow table, plus the tallies."""
+    """One streaming pass: every table as a sorted Arrow table, plus the tallies.
+
+    With a `checker`, each task is validated in the same pass; after the first
+    validation error nothing more is built (the release will be refused, and the
+    builders only ever see tasks that validated).
+    """
     builders = {name: TableBuilder(spec) for name, spec in table_specs().items()}
     problems: list[Problem] = []
     annotators: set[str] = set()
@@ -242,7 +264,12 @@ def build_tables(
     newest: str | None = None
     entities = entity_layer(scheme)
     with _agreement_feed(scheme) as feed:
+        invalid = False
         for task in iter_tasks(export_path):
+            if checker is not None and has_errors(checker.check(task)):
+                invalid = True
+            if invalid:
+                continue
             records = convert([task], salt=salt, scheme=scheme)
             # Validation already reported the rest (e.g. cancelled annotations).
             problems.extend(p for p in records.problems if p.severity is Severity.ERROR)
@@ -259,7 +286,7 @@ def build_tables(
             seen[aid] = task.get("id")
             feed(task)
             split = split_of(aid, rule)
-            choice = choose_gold(task, scheme)
+            choice = choose_gold(task, scheme, copy_result=False)
             policies[choice.policy] += 1
             gold_ids = set(choice.annotation_ids)
             for row in records.annotations:

@@ -56,21 +56,35 @@ def validate(
     tasks_or_path: Iterable[dict[str, Any]] | str | Path, *, scheme: Scheme | None = None
 ) -> ValidationReport:
     """Check every task; raises NewsclaimsError only if the file is not an export."""
-    scheme = scheme or load_scheme()
     file = None
     tasks = tasks_or_path
     if isinstance(tasks_or_path, (str, Path)):
         file = str(tasks_or_path)
         tasks = iter_tasks(tasks_or_path)
-    report = ValidationReport()
-    first_task_of: dict[str, Any] = {}
+    checker = TaskChecker(scheme, file=file)
     for task in tasks:
-        report.counts["tasks"] += 1
-        problems = _check_task(task, scheme, first_task_of, report.counts)
-        if file is not None:
-            problems = [dataclasses.replace(p, file=file) for p in problems]
-        report.problems.extend(problems)
-    return report
+        checker.check(task)
+    return checker.report
+
+
+class TaskChecker:
+    """Validation one task at a time, for a caller that reads the export itself (a
+    release validates and converts in the same pass); `report` grows as it goes."""
+
+    def __init__(self, scheme: Scheme | None = None, *, file: str | None = None) -> None:
+        self.scheme = scheme or load_scheme()
+        self.file = file
+        self.report = ValidationReport()
+        self._first_task_of: dict[str, Any] = {}
+
+    def check(self, task: dict[str, Any]) -> list[Problem]:
+        """The task's problems (also added to `report`)."""
+        self.report.counts["tasks"] += 1
+        problems = _check_task(task, self.scheme, self._first_task_of, self.report.counts)
+        if self.file is not None:
+            problems = [dataclasses.replace(p, file=self.file) for p in problems]
+        self.report.problems.extend(problems)
+        return problems
 
 
 def _check_task(task: dict[str, Any], scheme: Scheme, first_task_of: dict[str, Any],
