@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 import pytest
 
 from newsclaims import studio as server
+from newsclaims.articles import load_push_input
 from newsclaims.errors import NewsclaimsError, Severity
 from newsclaims.ids import article_id
 from newsclaims.labelstudio import _result_names, push, scheme_names
 from newsclaims.pull import _new_export_path, slugify
-from newsclaims.push_input import load_push_input
 from newsclaims.scheme import load_scheme
 
 

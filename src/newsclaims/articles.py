@@ -1,4 +1,6 @@
-"""What `push` sends, checked before anything reaches the server.
+"""Articles (JSONL of task data) and predictions, checked before they are used.
+
+`push` sends nothing and `preannotate` writes nothing while these report an error.
 
 Articles are validated against schemas/ (`article` when they carry ingest's `origin`,
 `task` otherwise) and their content-hash id is recomputed; predictions (JSONL of

@@ -21,8 +21,8 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 from tqdm import tqdm
 
+from newsclaims.articles import PushInput, load_push_input
 from newsclaims.errors import NewsclaimsError, Problem, Severity
-from newsclaims.push_input import PushInput, load_push_input
 from newsclaims.scheme import Scheme, load_scheme
 from newsclaims.studio import Connection, connection, health, server_version
 

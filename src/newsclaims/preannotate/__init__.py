@@ -15,17 +15,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from newsclaims.articles import check_articles, read_jsonl
 from newsclaims.atomic import atomic_open
-from newsclaims.errors import NewsclaimsError, Problem, Severity
-from newsclaims.ids import article_id as compute_article_id
+from newsclaims.errors import NewsclaimsError, Problem
 from newsclaims.preannotate.attribution import Attribution, Region, find_attributions
 from newsclaims.preannotate.check import result_errors
 from newsclaims.preannotate.entities import backend_name, find_entities
 from newsclaims.preannotate.rules import MODEL_VERSION, Rules, load_rules
 from newsclaims.preannotate.text import Doc
 from newsclaims.preannotate.unattributed import unattributed_claims
-from newsclaims.schemas import describe
-from newsclaims.schemas import errors as schema_errors
 
 __all__ = [
     "MODEL_VERSION",
@@ -150,39 +148,10 @@ def preannotate_articles(
 
 
 def read_articles(path: str | Path) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """Articles from a JSONL file and a problem per bad line. A line is checked against
-    the `article` schema when it carries `origin` (what `ingest` writes), else against
-    the `task` schema (bare task data). Raises NewsclaimsError only when the file
-    cannot be read at all."""
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise NewsclaimsError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise NewsclaimsError(f"{path}: not UTF-8 text: {exc.reason}") from exc
-    articles: list[dict[str, Any]] = []
-    problems: list[Problem] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = {"file": str(path), "line": number}
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem(Severity.ERROR, "P001", f"not valid JSON: {exc.msg}", **where))
-            continue
-        schema = "article" if isinstance(record, dict) and "origin" in record else "task"
-        found = [describe(error) for error in schema_errors(schema, record)]
-        aid = record.get("article_id") if isinstance(record, dict) else None
-        for message in found:
-            problems.append(Problem(Severity.ERROR, "P002", f"not a valid {schema} record: "
-                                    f"{message}", article_id=aid, **where))
-        if not found and aid != compute_article_id(record["text"]):
-            problems.append(Problem(Severity.ERROR, "P003", "article_id is not the hash of "
-                                    "its text", article_id=aid, **where))
-        elif not found:
-            articles.append(record)
+    """Task data of each good article in a JSONL file, and a problem per bad line
+    (the same checks `push` makes). Raises NewsclaimsError only when the file cannot
+    be read at all or holds no article."""
+    articles, problems = check_articles(read_jsonl(path))
     if not articles and not problems:
         raise NewsclaimsError(f"{path}: no articles")
     return articles, problems
