@@ -47,7 +47,7 @@ from newsclaims.gold import choose_gold
 from newsclaims.schemas import describe, errors
 from newsclaims.scheme import Scheme, load_scheme
 from newsclaims.tables import SPLITS, TableBuilder, table_specs
-from newsclaims.tokens import entity_layer, sentences
+from newsclaims.tokens import Sentence, entity_layer, sentences
 from newsclaims.validate import TaskChecker
 from newsclaims.versions import (
     SPLITS_FILE,
@@ -335,10 +335,12 @@ def _gold_rows(task: dict[str, Any], choice: Any, records: Any, text: str, schem
 def _add_sentences(builder: TableBuilder, text: str, spans: list[dict[str, Any]], aid: str,
                    split: str, task_id: Any, problems: list[Problem]) -> None:
     tagged, left_out = sentences(text, spans)
-    for number, sentence in enumerate(tagged):
-        # Not dataclasses.asdict: it deep-copies every token list.
-        row = {name: getattr(sentence, name) for name in sentence.__slots__}
-        builder.append(row, article_id=aid, sentence=number, split=split)
+    # Not dataclasses.asdict: it deep-copies every token list.
+    fields = ("sentence", *Sentence.__slots__)
+    builder.extend([dict(zip(fields, (number, *(getattr(sentence, name)
+                                                for name in Sentence.__slots__)), strict=True))
+                    for number, sentence in enumerate(tagged)],
+                   article_id=aid, split=split)
     for span in left_out:
         problems.append(Problem(
             Severity.WARNING, "entity-not-in-bio",

@@ -24,6 +24,7 @@ from newsclaims.tables import conll2003_map
 TOKEN = re.compile(r"\w+(?:['’.\-]\w+)*|[^\w\s]")
 _SENTENCE_END = {".", "!", "?", "…"}
 _CLOSERS = {'"', "'", "”", "’", ")", "]", "»"}
+_MARKS = _SENTENCE_END | _CLOSERS
 # Tokens after which a full stop rarely ends a sentence.
 _NO_BREAK_AFTER = {
     "mr", "mrs", "ms", "dr", "prof", "st", "gen", "sen", "rep", "gov", "lt", "col", "sgt",
@@ -70,20 +71,7 @@ def bio_tags(
     tagged span (nested or crossing entities) cannot be expressed in BIO: it is
     left out and returned in the second list so the caller can report it.
     """
-    tags = [OUTSIDE] * len(offsets)
-    starts = [start for start, _ in offsets]
-    ends = [end for _, end in offsets]
-    left_out = []
-    for span in sorted(spans, key=lambda s: (s["start"], -(s["end"] - s["start"]), s["label"])):
-        first = bisect.bisect_right(ends, span["start"])
-        last = bisect.bisect_left(starts, span["end"])
-        if first >= last or any(tag != OUTSIDE for tag in tags[first:last]):
-            left_out.append(span)
-            continue
-        tags[first] = f"B-{span['label']}"
-        for i in range(first + 1, last):
-            tags[i] = f"I-{span['label']}"
-    return tags, left_out
+    return _bio_tags([start for start, _ in offsets], [end for _, end in offsets], spans)
 
 
 def to_conll(tags: list[str], mapping: dict[str, str | None]) -> list[str]:
@@ -103,81 +91,92 @@ def sentences(
     text: str, entity_spans: list[dict[str, Any]]
 ) -> tuple[list[Sentence], list[dict[str, Any]]]:
     """The article cut into tagged sentences, and the entity spans BIO could not hold."""
-    mapping = conll2003_map()
-    offsets = tokenize(text)
-    tags, left_out = bio_tags(offsets, entity_spans)
+    matches = list(TOKEN.finditer(text))
+    words = list(map(re.Match.group, matches))
+    starts = list(map(re.Match.start, matches))
+    ends = list(map(re.Match.end, matches))
+    tags, left_out = _bio_tags(starts, ends, entity_spans)
+    conll = _conll_of(tags, conll2003_map())
     out: list[Sentence] = []
     begin = 0
-    for end in _sentence_ends(text, offsets, tags):
-        part = offsets[begin:end]
-        if part:
+    for end in _sentence_ends(text, words, starts, ends, tags):
+        if end > begin:
             ner = tags[begin:end]
             out.append(
                 Sentence(
-                    start=part[0][0],
-                    end=part[-1][1],
-                    tokens=[text[s:e] for s, e in part],
-                    token_starts=[s for s, _ in part],
-                    token_ends=[e for _, e in part],
+                    start=starts[begin],
+                    end=ends[end - 1],
+                    tokens=words[begin:end],
+                    token_starts=starts[begin:end],
+                    token_ends=ends[begin:end],
                     ner_tags=ner,
-                    conll_tags=to_conll(ner, mapping),
+                    conll_tags=list(map(conll.__getitem__, ner)),
                 )
             )
         begin = end
     return out, left_out
 
 
-def _sentence_ends(text: str, offsets: list[tuple[int, int]], tags: list[str]) -> list[int]:
-    """Token indices just past the end of each sentence (the last is len(offsets))."""
-    ends = []
-    n = len(offsets)
-    for i in range(n - 1):
-        nxt = i + 1
-        if tags[nxt].startswith("I-"):
-            continue  # never inside an entity
-        gap = text[offsets[i][1] : offsets[nxt][0]]
-        if "\n" in gap:
-            ends.append(nxt)
+def _bio_tags(starts: list[int], ends: list[int],
+              spans: Iterable[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+    """`bio_tags` on token offsets already split into starts and ends."""
+    tags = [OUTSIDE] * len(starts)
+    left_out = []
+    for span in sorted(spans, key=lambda s: (s["start"], -(s["end"] - s["start"]), s["label"])):
+        first = bisect.bisect_right(ends, span["start"])
+        last = bisect.bisect_left(starts, span["end"])
+        if first >= last or any(tag != OUTSIDE for tag in tags[first:last]):
+            left_out.append(span)
             continue
-        token = text[offsets[i][0] : offsets[i][1]]
-        if token not in _SENTENCE_END:
-            continue
-        if not gap and text[offsets[nxt][0] : offsets[nxt][1]] in _CLOSERS:
-            continue  # an attached closer ends the sentence; decided at the closer
-        if i > 0 and _is_abbreviation(text, offsets[i - 1], offsets[i]):
-            continue
-        if _starts_sentence(text, offsets[nxt]) and gap:
-            ends.append(nxt)
-    closer_ends = _closer_ends(text, offsets, tags)
-    return sorted(set(ends) | closer_ends | {n})
+        tags[first] = f"B-{span['label']}"
+        for i in range(first + 1, last):
+            tags[i] = f"I-{span['label']}"
+    return tags, left_out
 
 
-def _closer_ends(text: str, offsets: list[tuple[int, int]], tags: list[str]) -> set[int]:
-    """Sentence ends after closing quotes/brackets that follow . ! ?."""
+def _conll_of(tags: list[str], mapping: dict[str, str | None]) -> dict[str, str]:
+    """CoNLL-2003 tag of every distinct OntoNotes tag in `tags` (as `to_conll` maps)."""
+    distinct = list(set(tags))
+    return dict(zip(distinct, to_conll(distinct, mapping), strict=True))
+
+
+def _sentence_ends(text: str, words: list[str], starts: list[int], ends: list[int],
+                   tags: list[str]) -> list[int]:
+    """Token indices just past the end of each sentence (the last is len(words)).
+
+    Only tokens next to a line break, a sentence-final mark or a closer can end a
+    sentence, so only those are looked at (not every token).
+    """
+    n = len(words)
     found = set()
-    for i in range(1, len(offsets) - 1):
-        token = text[offsets[i][0] : offsets[i][1]]
-        previous = text[offsets[i - 1][0] : offsets[i - 1][1]]
-        following = offsets[i + 1]
-        if (
-            token in _CLOSERS
-            and previous in _SENTENCE_END
-            and offsets[i - 1][1] == offsets[i][0]
-            and not tags[i + 1].startswith("I-")
-            and text[offsets[i][1] : following[0]]
-            and _starts_sentence(text, following)
-        ):
-            found.add(i + 1)
-    return found
+    newline = text.find("\n")
+    while newline != -1:
+        nxt = bisect.bisect_right(starts, newline)  # first token after the line break
+        if 0 < nxt < n and not tags[nxt].startswith("I-"):
+            found.add(nxt)  # never inside an entity
+        newline = text.find("\n", newline + 1)
+    for i in [i for i, word in enumerate(words) if word in _MARKS]:
+        nxt = i + 1
+        if nxt >= n or tags[nxt].startswith("I-") or ends[i] == starts[nxt]:
+            continue  # no gap: an attached closer ends the sentence; decided at the closer
+        if not _starts_sentence(text, starts[nxt]):
+            continue
+        word = words[i]
+        if word in _SENTENCE_END:
+            if i == 0 or not _is_abbreviation(words[i - 1], ends[i - 1], starts[i]):
+                found.add(nxt)
+        elif i > 0 and words[i - 1] in _SENTENCE_END and ends[i - 1] == starts[i]:
+            found.add(nxt)  # a closer right after . ! ?
+    found.add(n)
+    return sorted(found)
 
 
-def _is_abbreviation(text: str, word: tuple[int, int], stop: tuple[int, int]) -> bool:
-    if word[1] != stop[0]:
+def _is_abbreviation(word: str, word_end: int, stop_start: int) -> bool:
+    if word_end != stop_start:
         return False
-    token = text[word[0] : word[1]]
-    return token.lower() in _NO_BREAK_AFTER or (len(token) == 1 and token.isupper())
+    return word.lower() in _NO_BREAK_AFTER or (len(word) == 1 and word.isupper())
 
 
-def _starts_sentence(text: str, token: tuple[int, int]) -> bool:
-    first = text[token[0]]
+def _starts_sentence(text: str, start: int) -> bool:
+    first = text[start]
     return first.isupper() or first.isdigit() or first in "\"'“‘(["
