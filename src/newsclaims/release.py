@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import json
 import os
 import queue
@@ -263,7 +264,7 @@ def build_tables(
     seen: dict[str, Any] = {}
     newest: str | None = None
     entities = entity_layer(scheme)
-    with _agreement_feed(scheme) as feed:
+    with _gc_paused(), _agreement_feed(scheme) as feed:
         invalid = False
         for task in iter_tasks(export_path):
             if checker is not None and has_errors(checker.check(task)):
@@ -347,6 +348,20 @@ def _add_sentences(builder: TableBuilder, text: str, spans: list[dict[str, Any]]
             f"{span['label']} {span['start']}..{span['end']} overlaps another entity; "
             "left out of the token-level entities table (still in spans)",
             task_id=task_id, article_id=aid, region_id=span.get("region_id")))
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection during the pass: it allocates millions of
+    short-lived objects and almost no cycles (69 objects collected on 2,000 tasks), so
+    the collector's sweeps were ~10% of a release. It runs again afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _AgreementFeed:

@@ -152,7 +152,7 @@ class TableBuilder:
     after sorting, instead of per batch and again after sorting.
     """
 
-    def __init__(self, spec: TableSpec, batch_rows: int = 65_536) -> None:
+    def __init__(self, spec: TableSpec, batch_rows: int = 4_096) -> None:
         self.spec = spec
         self.batch_rows = batch_rows
         self._names = spec.columns
