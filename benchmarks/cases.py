@@ -2,7 +2,9 @@
 peak RSS it reports belongs to that case alone.
 
 A case does its set-up (imports, paths) and returns the work to time; main() times
-only that work and prints one JSON line: {"seconds": <work time>, ...what it returned}.
+only that work and prints one JSON line: {"seconds": <wall time of the work>,
+"cpu_seconds": <CPU time of the process, all threads, during it>, ...what it returned}.
+CPU time is the steadier figure on a shared machine.
 
     python benchmarks/cases.py floor EXPORT OUT_DIR
     python benchmarks/cases.py release EXPORT OUT_DIR
@@ -14,6 +16,7 @@ only that work and prints one JSON line: {"seconds": <work time>, ...what it ret
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
@@ -141,12 +144,27 @@ def preannotate(n: str) -> Work:
     return lambda: measure(int(n))
 
 
+def source_digest() -> str:
+    """A digest of the library modules this process imported, as they were on disk: the
+    working tree is shared and changes while others work, so every run records which
+    code it measured."""
+    src = Path(__file__).resolve().parents[1] / "src" / "newsclaims"
+    files = {Path(m.__file__) for m in list(sys.modules.values())
+             if getattr(m, "__file__", None) and Path(m.__file__).is_relative_to(src)}
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.relative_to(src).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def main() -> None:
     name, *args = sys.argv[1:]
     work = CASES[name](*args)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     extra = work()
-    print(json.dumps({"seconds": time.perf_counter() - started, **extra}))
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "source": source_digest(),
+                      **extra}))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,15 @@
 """Push against one raw `import_tasks` call, on a throwaway local Label Studio.
 
-Each run creates two empty projects (outside the clock) and times, in alternating order:
+Each run creates empty projects (outside the clock) and times, in alternating order:
 - `newsclaims.labelstudio.push` of N articles (input checks, project check, the
-  idempotency listing, batched imports) into one of them;
-- ONE `client.projects.import_tasks` call with the same task data into the other.
+  idempotency listing, batched imports) with `suggest=False` into one of them;
+- ONE `client.projects.import_tasks` call with the same task data into another.
 Then, on the project push filled, the idempotency check alone (listing the article_ids
 the project holds) and a second push, which must skip every article.
+Push attaches the pre-annotator's predictions by default; computing them is measured
+by the pre-annotation benchmark, so here the predictions are computed once, before any
+clock, and the same comparison is made with them attached (push given the predictions
+vs one import_tasks with them inline), on at most PREDICTIONS_MAX tasks.
 
 The server starts on a free 127.0.0.1 port from a copy of the migrated template data
 dir (tests/conftest.py's `start_from_template`, so the data dir is never migrated
@@ -34,7 +38,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 TASK_FIELDS = ("text", "article_id", "title", "tags", "language")
 TIMINGS = ("push_seconds", "raw_seconds", "check_seconds", "repush_seconds",
-           "input_check_seconds")
+           "input_check_seconds", "push_predictions_seconds", "raw_predictions_seconds")
+PREDICTIONS_MAX = 2000
 
 
 def articles(n: int) -> list[dict[str, Any]]:
@@ -74,67 +79,94 @@ def _seconds(func: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, value
 
 
-def one_run(running: Any, data: list[dict[str, Any]], *, push_first: bool) -> dict[str, float]:
-    """One run on two fresh, empty projects; deletes them afterwards."""
+def predictions_for(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The pre-annotator's predictions (push's input format), computed before any clock."""
+    from newsclaims.preannotate import preannotate_articles
+
+    return preannotate_articles(data)
+
+
+def one_run(running: Any, data: list[dict[str, Any]], predicted: list[dict[str, Any]], *,
+            push_first: bool) -> dict[str, float]:
+    """One run on fresh, empty projects; deletes them afterwards."""
     from label_studio_sdk import LabelStudio
 
+    from newsclaims.articles import load_push_input
     from newsclaims.labelstudio import ensure_project, existing_article_ids, push
-    from newsclaims.push_input import load_push_input
 
     studio = running.connect()
     # One import of 10,000 tasks (~30 MB) may take longer than the usual 120 s timeout.
     studio.client = LabelStudio(base_url=running.url, api_key=running.api_key, timeout=900)
     tag = uuid.uuid4().hex[:8]
-    pushed = ensure_project(studio, f"bench-push-{tag}")
-    raw = ensure_project(studio, f"bench-raw-{tag}")
-    payload = [{"data": dict(article)} for article in data]
+    projects = {name: ensure_project(studio, f"bench-{name}-{tag}")
+                for name in ("push", "raw", "push-predictions", "raw-predictions")}
+    pushed = projects["push"]
+    with_predictions = data[:len(predicted)]
+    fields = ("model_version", "score", "result")
+    payloads = {
+        "raw": [{"data": dict(article)} for article in data],
+        "raw-predictions": [{"data": dict(article), "predictions": [{k: p[k] for k in fields}]}
+                            for article, p in zip(with_predictions, predicted, strict=True)],
+    }
 
-    def timed_push() -> float:
-        seconds, result = _seconds(lambda: push(data, project_title=pushed.title,
-                                                studio=studio, progress=False))
-        if result.imported != len(data) or result.failed:
-            raise SystemExit(f"push imported {result.imported} of {len(data)}: "
+    def timed_push(name: str, articles: list[dict[str, Any]], **options: Any) -> float:
+        seconds, result = _seconds(lambda: push(articles, project_title=projects[name].title,
+                                                studio=studio, progress=False, **options))
+        if result.imported != len(articles) or result.failed:
+            raise SystemExit(f"push imported {result.imported} of {len(articles)}: "
                              f"{result.summary()}")
         return seconds
 
-    def timed_raw() -> float:
+    def timed_raw(name: str) -> float:
         seconds, response = _seconds(lambda: studio.client.projects.import_tasks(
-            id=raw.id, request=payload))
-        if response.task_count != len(data):
-            raise SystemExit(f"import_tasks imported {response.task_count} of {len(data)}")
+            id=projects[name].id, request=payloads[name]))
+        if response.task_count != len(payloads[name]):
+            raise SystemExit(f"import_tasks imported {response.task_count} of "
+                             f"{len(payloads[name])}")
         return seconds
 
-    try:
+    def pair(push_name: str, articles: list[dict[str, Any]], raw_name: str,
+             **options: Any) -> tuple[float, float]:
         if push_first:
-            push_seconds, raw_seconds = timed_push(), timed_raw()
-        else:
-            raw_seconds, push_seconds = timed_raw(), timed_push()
+            return timed_push(push_name, articles, **options), timed_raw(raw_name)
+        raw_seconds = timed_raw(raw_name)
+        return timed_push(push_name, articles, **options), raw_seconds
+
+    try:
+        push_seconds, raw_seconds = pair("push", data, "raw", suggest=False)
+        push_predictions_seconds, raw_predictions_seconds = pair(
+            "push-predictions", with_predictions, "raw-predictions", predictions=predicted)
         check_seconds, found = _seconds(lambda: existing_article_ids(studio, pushed.id))
         if len(found) != len(data):
             raise SystemExit(f"idempotency check found {len(found)} of {len(data)} articles")
         repush_seconds, again = _seconds(lambda: push(data, project_title=pushed.title,
                                                       studio=studio, progress=False))
+        # (suggest stays on: nothing is new, so nothing is pre-annotated)
         if again.imported or again.skipped != len(data):
             raise SystemExit(f"second push was not a no-op: {again.summary()}")
         input_check_seconds, _ = _seconds(lambda: load_push_input(data))
     finally:
-        for project in (pushed, raw):
+        for project in projects.values():
             with contextlib.suppress(Exception):
                 studio.client.projects.delete(id=project.id)
     return {"push_seconds": push_seconds, "raw_seconds": raw_seconds,
             "check_seconds": check_seconds, "repush_seconds": repush_seconds,
-            "input_check_seconds": input_check_seconds}
+            "input_check_seconds": input_check_seconds,
+            "push_predictions_seconds": push_predictions_seconds,
+            "raw_predictions_seconds": raw_predictions_seconds}
 
 
 def measure(n: int, runs: int = 3) -> dict[str, Any]:
     """Medians over `runs` (>= 3) runs of N tasks each, plus every run's figures."""
     data = articles(n)
+    predicted = predictions_for(data[:PREDICTIONS_MAX])
     measured = []
     with throwaway_studio() as running:
         for run in range(max(3, runs)):
-            measured.append(one_run(running, data, push_first=run % 2 == 0))
+            measured.append(one_run(running, data, predicted, push_first=run % 2 == 0))
     medians = {key: statistics.median(m[key] for m in measured) for key in TIMINGS}
-    return {"tasks": n, "mean_chars": round(sum(len(a["text"]) for a in data) / n),
+    return {"tasks": n, "predicted_tasks": len(predicted),
+            "mean_chars": round(sum(len(a["text"]) for a in data) / n),
             **medians, "runs": measured}
 
 
