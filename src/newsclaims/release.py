@@ -310,7 +310,9 @@ def build_tables(
                 needs_adjudication=choice.needs_adjudication,
                 gold_annotation_ids=sorted(gold_ids, key=str),
                 n_annotations=len(records.annotations))
-    tables = {name: builder.table() for name, builder in builders.items()}
+    # Each builder goes as soon as its table exists, so its unsorted batches do not
+    # sit beside every sorted table.
+    tables = {name: builders.pop(name).table() for name in list(builders)}
     return Built(tables, problems, len(annotators - {None}), dict(sorted(policies.items())),
                  newest, feed.summary)
 
