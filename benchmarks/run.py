@@ -218,8 +218,8 @@ def rows_of(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         rel, flo = r["release"], r["floor"]
         t, m = ratio(rel["seconds"], flo["seconds"]), ratio(rel["peak_rss_mb"], flo["peak_rss_mb"])
         rows.append((f"release, {sizes['small']:,} tasks ({export['megabytes']:.0f} MB)",
-                     f"{rel['seconds']:.1f} s, {rel['peak_rss_mb']:,.0f} MB",
-                     f"naive floor {flo['seconds']:.1f} s, {flo['peak_rss_mb']:,.0f} MB",
+                     f"{rel['seconds']:.1f} s, {rel['peak_rss_mb']:,.0f} MiB",
+                     f"naive floor {flo['seconds']:.1f} s, {flo['peak_rss_mb']:,.0f} MiB",
                      f"time {t:.2f} ({verdict(t, 1.0)}); memory {m:.2f} ({verdict(m, 1.0)}); "
                      "goal <= 1.0 both"))
         if cpu(rel) and cpu(flo):
@@ -231,12 +231,13 @@ def rows_of(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         big = r["release_large"]
         gb = big["peak_rss_mb"] / 1024
         rows.append((f"release, {big['tasks']:,} tasks ({big['megabytes']:,.0f} MB)",
-                     f"{big['seconds']:.1f} s, {big['peak_rss_mb']:,.0f} MB", "-",
-                     f"peak RSS {gb:.2f} GB ({verdict(gb, 6.0, below=True)}; goal < 6 GB)"))
+                     f"{big['seconds']:.1f} s, {big['peak_rss_mb']:,.0f} MiB", "-",
+                     f"peak RSS {gb:.2f} GiB = {gb * 2**30 / 1e9:.2f} GB "
+                     f"({verdict(gb * 2**30 / 1e9, 6.0, below=True)}; goal < 6 GB)"))
     if "validate" in r:
         val = r["validate"]
         rows.append((f"validate alone, {sizes['small']:,} tasks",
-                     f"{val['seconds']:.1f} s, {val['peak_rss_mb']:,.0f} MB", "-",
+                     f"{val['seconds']:.1f} s, {val['peak_rss_mb']:,.0f} MiB", "-",
                      f"{export['megabytes'] / val['seconds']:.1f} MB/s; peak RSS "
                      f"{val['peak_rss_mb'] / export['megabytes']:.2f}x the file (no goal)"))
     if "load" in r and "read_table" in r:
@@ -286,7 +287,7 @@ def details(r: dict[str, Any]) -> list[str]:
         if key in r:
             cpu_runs = (f"; CPU seconds {_runs(r[key], 'cpu_seconds')}"
                         if cpu(r[key]) is not None else "")
-            lines.append(f"- {label}: seconds {_runs(r[key])}{cpu_runs}; peak RSS MB "
+            lines.append(f"- {label}: seconds {_runs(r[key])}{cpu_runs}; peak RSS MiB "
                          f"{_runs(r[key], 'peak_rss_mb', '{:,.0f}')}")
     for key, label in (("load", "load"), ("read_table", "read_table + to_pandas")):
         if key in r:
@@ -304,10 +305,17 @@ def details(r: dict[str, Any]) -> list[str]:
     return lines
 
 
-def sources(r: dict[str, Any]) -> set[str]:
-    """The library source digests the case runs recorded."""
-    return {run["source"] for entry in r.values() if isinstance(entry, dict)
-            for run in entry.get("runs", []) if isinstance(run, dict) and run.get("source")}
+def sources(r: dict[str, Any]) -> str:
+    """The library source digests each case's runs recorded (floor imports none)."""
+    found = []
+    for key, entry in r.items():
+        if not isinstance(entry, dict) or key == "floor":
+            continue
+        digests = sorted({run["source"] for run in entry.get("runs", [])
+                          if isinstance(run, dict) and run.get("source")})
+        if digests:
+            found.append(f"{key} {'/'.join(digests)}")
+    return "; ".join(found)
 
 
 def render(r: dict[str, Any]) -> str:
@@ -332,12 +340,13 @@ def render(r: dict[str, Any]) -> str:
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']:.0f} GB, {m['arch']}, "
         f"Python {m['python']}, {m['platform']}",
         f"- Versions: {versions}",
-        f"- Code: {m.get('git', 'not recorded')}; library source digests measured: "
-        f"{', '.join(sorted(sources(r))) or 'not recorded'} (more than one means the shared"
-        " working tree changed during the run)",
+        f"- Code when the run started: {m.get('git', 'not recorded')}; digest of the library"
+        f" modules each case imported: {sources(r) or 'not recorded'} (two digests for one"
+        " case mean the shared working tree changed between its runs)",
         f"- Run: {r.get('started', '?')} to {r.get('finished', 'unfinished')}; load average "
         f"(1 min) {load_avg or '?'} — the machine is shared, so absolute times are noisy;"
         " each ratio's two sides ran minutes apart under similar load",
+        *[f"- Note: {note}" for note in r.get("notes", [])],
     ]
     if export:
         per_annotation = export["regions"] / max(1, export["annotations"])
