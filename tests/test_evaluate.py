@@ -167,7 +167,7 @@ def test_preannotate_cli_lists_bad_lines_and_writes_nothing(tmp_path) -> None:
     result = CliRunner().invoke(app, ["preannotate", str(articles), "-o", str(out)])
     assert result.exit_code == 1
     assert f"{articles}:2" in result.output and "not valid JSON" in result.output
-    assert f"{articles}:3" in result.output and "not the hash of its text" in result.output
+    assert f"{articles}:3" in result.output and "not the content hash of text" in result.output
     assert f"{articles}:4" in result.output and "'article_id' is a required property" in (
         result.output)
     assert not out.exists()

@@ -5,12 +5,18 @@
 Articles are validated against schemas/ (`article` when they carry ingest's `origin`,
 `task` otherwise) and their content-hash id is recomputed; predictions (JSONL of
 `{"article_id", "model_version", "score", "result"}`) are checked for shape and for an
-article to attach to. Every bad record becomes a Problem naming file and line, so a
+article to attach to. The schemas are the contract; plain code that accepts only what
+they accept (`task_data_ok`, `article_record_ok`) spares the jsonschema run for records
+that pass, ~20x cheaper. Every bad record becomes a Problem naming file and line, so a
 run lists all of them and sends nothing.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +26,7 @@ import orjson
 
 from newsclaims.errors import NewsclaimsError, Problem, Severity
 from newsclaims.ids import article_id as compute_article_id
-from newsclaims.schemas import describe, errors, load_schema
+from newsclaims.schemas import describe, errors, load_schema, validator
 
 # Fields of an ingested article that are about its origin, not task data.
 NON_TASK_FIELDS = ("origin",)
@@ -55,7 +61,8 @@ def read_jsonl(path: str | Path) -> Iterator[Located]:
         try:
             yield Located(orjson.loads(raw), str(path), number)
         except orjson.JSONDecodeError as exc:
-            problem = Problem(Severity.ERROR, "invalid-json", str(exc), file=str(path), line=number)
+            problem = Problem(Severity.ERROR, "invalid-json", f"not valid JSON: {exc.msg}",
+                              file=str(path), line=number)
             yield Located(problem, str(path), number)
 
 
@@ -82,7 +89,8 @@ def check_articles(records: Iterable[Located]) -> tuple[list[dict[str, Any]], li
             )
             continue
         schema = "article" if "origin" in record else "task"
-        found = [describe(e) for e in errors(schema, record)]
+        plain_ok = article_record_ok if schema == "article" else task_data_ok
+        found = [] if plain_ok(record) else [describe(e) for e in errors(schema, record)]
         aid = record.get("article_id") if isinstance(record.get("article_id"), str) else None
         for message in found:
             problems.append(
@@ -170,6 +178,75 @@ def _prediction_shape_error(record: Any) -> str | None:
     if not isinstance(result, list) or not all(isinstance(r, dict) for r in result):
         return "result must be a list of Label Studio result objects"
     return None
+
+
+def task_data_ok(data: Any) -> bool:
+    """True only if task.schema.json would accept `data`: the same checks in plain
+    code (the schema's own patterns and format checkers), ~20x cheaper than running
+    the schema on every task; anything else goes through the schema."""
+    if type(data) is not dict or not data.keys() <= _data_keys():
+        return False
+    text, article, tags = data.get("text"), data.get("article_id"), data.get("tags", [])
+    patterns = _data_patterns()
+    conforms = validator("task").format_checker.conforms
+    return (type(text) is str and len(text) >= 1 and patterns["text"].search(text) is not None
+            and type(article) is str and patterns["article_id"].search(article) is not None
+            and _optional_str(data, "title") and _optional_str(data, "source")
+            and _optional_str(data, "url", lambda v: conforms(v, "uri"))
+            and _optional_str(data, "published", lambda v: conforms(v, "date"))
+            and _optional_str(data, "language",
+                              lambda v: patterns["language"].search(v) is not None)
+            and type(tags) is list and all(type(t) is str and t for t in tags)
+            and len(set(tags)) == len(tags))
+
+
+def _optional_str(data: dict[str, Any], key: str, check: Any = None) -> bool:
+    value = data.get(key)
+    return value is None or (type(value) is str and (check is None or check(value)))
+
+
+def article_record_ok(record: Any) -> bool:
+    """True only if article.schema.json would accept `record` (ingest's output: task
+    data plus `origin`); plain code as `task_data_ok`, the schema decides otherwise."""
+    if type(record) is not dict or not _schema_unchanged("article"):
+        return False
+    origin = record.get("origin")
+    if type(origin) is not dict or not origin.keys() <= {"path", "format", "line"}:
+        return False
+    path, line = origin.get("path"), origin.get("line", 1)
+    if not (type(path) is str and path and origin.get("format") in _ORIGIN_FORMATS
+            and type(line) is int and line >= 1):
+        return False
+    data = {k: v for k, v in record.items() if k != "origin"}
+    return "title" in data and "tags" in data and task_data_ok(data)
+
+
+# sha256 prefixes of the schemas (keys sorted) that the plain checks mirror: if a
+# schema changes, its plain check stands aside until it is updated to match.
+_PLAIN_SCHEMAS = {"task": "0d2a1b1da37d43f5", "article": "fd0dd1141809f350"}
+_ORIGIN_FORMATS = ("txt", "jsonl", "json", "csv", "html")
+
+
+@functools.cache
+def _schema_unchanged(name: str) -> bool:
+    digest = hashlib.sha256(json.dumps(load_schema(name), sort_keys=True).encode()).hexdigest()
+    return digest[:16] == _PLAIN_SCHEMAS[name]
+
+
+@functools.cache
+def _data_keys() -> frozenset[str]:
+    """The keys task data may have; empty (nothing passes) if the schema changed."""
+    if not _schema_unchanged("task"):
+        return frozenset()
+    return frozenset(load_schema("task")["$defs"]["fields"]["properties"])
+
+
+@functools.cache
+def _data_patterns() -> dict[str, re.Pattern[str]]:
+    """The task schema's patterns, compiled (jsonschema matches them with re.search)."""
+    properties = load_schema("task")["$defs"]["fields"]["properties"]
+    return {name: re.compile(properties[name]["pattern"])
+            for name in ("text", "article_id", "language")}
 
 
 def load_push_input(

@@ -14,22 +14,20 @@ suggestion should be fixed in the pre-annotator, it does not make an export unfi
 from __future__ import annotations
 
 import dataclasses
-import functools
-import hashlib
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsclaims.articles import task_data_ok
 from newsclaims.atomic import atomic_open
 from newsclaims.errors import Problem, Severity, has_errors
 from newsclaims.export import iter_tasks
 from newsclaims.ids import article_id as compute_article_id
 from newsclaims.offsets import repair_result
 from newsclaims.rules import check_result
-from newsclaims.schemas import load_schema, validator
+from newsclaims.schemas import validator
 from newsclaims.scheme import Scheme, load_scheme
 
 EXPORT_SCHEMA = "labelstudio-export"
@@ -171,7 +169,7 @@ def _envelope_problems(task: dict[str, Any], task_id: Any, article: str | None) 
     accepts; the schema runs on the whole envelope only when that check has doubts.
     """
     if _plain_envelope_ok(task):
-        if _plain_data_ok(task.get("data")):
+        if task_data_ok(task.get("data")):
             return []
         return _schema_problems("task", task.get("data"), ("data",), task, task_id, article)
     # The export schema describes a list: check a one-task list, drop the index 0.
@@ -211,54 +209,6 @@ def _plain_envelope_ok(task: dict[str, Any]) -> bool:
         return False
     return all(_plain_annotation_ok(a) for a in annotations) and all(
         type(p) is int or _plain_prediction_ok(p) for p in predictions)
-
-
-def _plain_data_ok(data: Any) -> bool:
-    """True only if task.schema.json would accept `data`: the same checks in plain
-    code (the schema's own patterns and format checkers), ~20x cheaper than running
-    the schema on every task; anything else goes through the schema."""
-    if type(data) is not dict or not data.keys() <= _data_keys():
-        return False
-    text, article, tags = data.get("text"), data.get("article_id"), data.get("tags", [])
-    patterns = _data_patterns()
-    conforms = validator("task").format_checker.conforms
-    return (type(text) is str and len(text) >= 1 and patterns["text"].search(text) is not None
-            and type(article) is str and patterns["article_id"].search(article) is not None
-            and _optional_str(data, "title") and _optional_str(data, "source")
-            and _optional_str(data, "url", lambda v: conforms(v, "uri"))
-            and _optional_str(data, "published", lambda v: conforms(v, "date"))
-            and _optional_str(data, "language",
-                              lambda v: patterns["language"].search(v) is not None)
-            and type(tags) is list and all(type(t) is str and t for t in tags)
-            and len(set(tags)) == len(tags))
-
-
-def _optional_str(data: dict[str, Any], key: str, check: Any = None) -> bool:
-    value = data.get(key)
-    return value is None or (type(value) is str and (check is None or check(value)))
-
-
-# sha256 prefix of task.schema.json (keys sorted) that `_plain_data_ok` mirrors: if
-# the schema changes, the plain check stands aside until it is updated to match.
-_PLAIN_DATA_SCHEMA = "0d2a1b1da37d43f5"
-
-
-@functools.cache
-def _data_keys() -> frozenset[str]:
-    """The keys task data may have; empty (nothing passes) if the schema changed."""
-    schema = load_schema("task")
-    digest = hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
-    if digest[:16] != _PLAIN_DATA_SCHEMA:
-        return frozenset()
-    return frozenset(schema["$defs"]["fields"]["properties"])
-
-
-@functools.cache
-def _data_patterns() -> dict[str, re.Pattern[str]]:
-    """The task schema's patterns, compiled (jsonschema matches them with re.search)."""
-    properties = load_schema("task")["$defs"]["fields"]["properties"]
-    return {name: re.compile(properties[name]["pattern"])
-            for name in ("text", "article_id", "language")}
 
 
 def _plain_annotation_ok(annotation: Any) -> bool:
