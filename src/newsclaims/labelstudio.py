@@ -27,7 +27,8 @@ from newsclaims.scheme import Scheme, load_scheme
 from newsclaims.studio import Connection, connection, health, server_version
 
 DEFAULT_PROJECT = "newsclaims"
-DEFAULT_BATCH_SIZE = 100
+DEFAULT_BATCH_SIZE = 1000  # tasks per import request, at most
+BATCH_BYTES = 8_000_000  # JSON bytes per import request, at most (one task may exceed it)
 _PAGE_SIZE = 1000
 T = TypeVar("T")
 
@@ -277,18 +278,17 @@ def _import(
         desc="push",
         disable=None if progress is None else not progress,
     )
+    payloads = (_task_payload(data, given.predictions.get(data["article_id"])) for data in todo)
+    done = 0
     with bar:
-        for start in range(0, len(todo), batch_size):
-            batch = todo[start : start + batch_size]
-            payload = [
-                _task_payload(data, given.predictions.get(data["article_id"])) for data in batch
-            ]
+        for batch in _batches(payloads, batch_size, BATCH_BYTES):
+            first, done = done + 1, done + len(batch)
             try:
                 response = call(
-                    f"importing tasks {start + 1}-{start + len(batch)}",
+                    f"importing tasks {first}-{done}",
                     studio.url,
-                    lambda payload=payload: studio.client.projects.import_tasks(
-                        id=project_id, request=payload, return_task_ids=True
+                    lambda batch=batch: studio.client.projects.import_tasks(
+                        id=project_id, request=batch, return_task_ids=True
                     ),
                 )
             except NewsclaimsError as exc:
@@ -300,14 +300,36 @@ def _import(
                 result.failed += len(batch)
                 result.problems.extend(
                     Problem(
-                        Severity.ERROR, "import-failed", str(exc), article_id=data["article_id"]
+                        Severity.ERROR, "import-failed", str(exc),
+                        article_id=task["data"]["article_id"],
                     )
-                    for data in batch
+                    for task in batch
                 )
             else:
                 result.imported += response.task_count or 0
                 result.predictions += response.prediction_count or 0
             bar.update(len(batch))
+
+
+def _batches(
+    payloads: Iterable[dict[str, Any]], max_tasks: int, max_bytes: int
+) -> Iterator[list[dict[str, Any]]]:
+    """Import requests of at most `max_tasks` tasks and about `max_bytes` of JSON.
+
+    Label Studio has a fixed cost per import request (~0.1 s here: an import record,
+    counters, project summary), so requests are as large as is reasonable; bytes
+    bound them because articles, and predictions above all, vary a lot in size."""
+    batch: list[dict[str, Any]] = []
+    size = 0
+    for payload in payloads:
+        weight = len(orjson.dumps(payload))
+        if batch and (len(batch) >= max_tasks or size + weight > max_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(payload)
+        size += weight
+    if batch:
+        yield batch
 
 
 def _suggestions(tasks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
