@@ -26,14 +26,15 @@ CHILD = textwrap.dedent("""
     import newsclaims.release as r
 
     marker = Path(sys.argv[2])
-    original = r.write_parquet
+    original = r.write_sorted_splits
 
-    def write_then_stall(table, path):
-        original(table, path)
+    def write_then_stall(table, spec, paths):
+        rows = original(table, spec, paths)
         marker.touch()
         time.sleep(120)
+        return rows
 
-    r.write_parquet = write_then_stall
+    r.write_sorted_splits = write_then_stall
     r.release(sys.argv[3], version="0.1.0", dataset_dir=sys.argv[1], salt="s")
 """)
 

@@ -1,5 +1,6 @@
 """Atomic file output: write beside the target, fsync, rename. A killed process
-leaves either the old file or the new one, never half of one."""
+leaves either the old file or the new one, never half of one; `pid_alive` tells a
+leftover of a dead writer from the work of a live one."""
 
 from __future__ import annotations
 
@@ -51,3 +52,14 @@ def sha256_file(path: str | Path, chunk_size: int = 1 << 20) -> str:
         while chunk := fh.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process `pid` exists (one we may not signal counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

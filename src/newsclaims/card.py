@@ -242,6 +242,5 @@ def _datasheet(manifest: dict[str, Any], scheme: Scheme, total: int, policy: str
     ]
 
 
-def write_card(folder: Path, manifest: dict[str, Any], tables: dict[str, pa.Table],
-               scheme: Scheme) -> None:
+def write_card(folder: Path, manifest: dict[str, Any], scheme: Scheme) -> None:
     (folder / "README.md").write_text(render_card(manifest, scheme), encoding="utf-8")

@@ -127,7 +127,7 @@ def croissant(manifest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write_croissant(folder: Path, manifest: dict[str, Any], tables: dict[str, pa.Table]) -> None:
+def write_croissant(folder: Path, manifest: dict[str, Any]) -> None:
     document = croissant(manifest)
     (folder / "croissant.json").write_text(
         json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

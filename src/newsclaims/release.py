@@ -2,13 +2,13 @@
 
 Order of work, and why:
 1. refuse early what can never succeed (existing or older version, validation errors);
-2. one streaming pass over the export (`export.iter_tasks`): convert each task, pick
-   its gold (`gold.choose_gold`), and append rows column-wise to Arrow builders, so
-   memory holds compact Arrow columns, never the parsed export;
+2. one streaming pass over the export validates it and builds every table
+   (`build.build_tables`);
 3. compare with the latest release and refuse a version number that understates the
    change (semver as Croissant defines it);
-4. write everything into a hidden temporary folder inside the dataset folder, then
-   rename it to vX.Y.Z: a killed release leaves no vX.Y.Z, and the next run removes
+4. write everything into a hidden temporary folder inside the dataset folder (tables
+   sorted and split as they are written, `tables.write_sorted_splits`), then rename
+   it to vX.Y.Z: a killed release leaves no vX.Y.Z, and the next run removes
    the leftover. The changelog is rebuilt from the manifests afterwards.
 Output is deterministic: rows are sorted, Parquet carries no wall-clock time, the
 manifest's creation time is the export's newest annotation time, so the same export
@@ -18,37 +18,25 @@ and version rebuild byte-identical files.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import gc
 import json
 import os
-import queue
 import secrets
 import shutil
 import tempfile
-import threading
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
-
 from newsclaims import __version__
-from newsclaims.atomic import sha256_file
+from newsclaims.atomic import pid_alive, sha256_file
+from newsclaims.build import Built, build_tables
 from newsclaims.changelog import compare_tables, read_release_tables, write_changelog
-from newsclaims.convert import claims_from, convert, parse_result
 from newsclaims.errors import NewsclaimsError, Problem, Severity, has_errors
-from newsclaims.export import iter_tasks
-from newsclaims.gold import choose_gold
 from newsclaims.schemas import describe, errors
 from newsclaims.scheme import Scheme, load_scheme
-from newsclaims.tables import SPLITS, TableBuilder, table_specs
-from newsclaims.tokens import Sentence, entity_layer, sentences
+from newsclaims.tables import SPLITS, table_specs, write_sorted_splits
 from newsclaims.validate import TaskChecker
 from newsclaims.versions import (
     SPLITS_FILE,
@@ -56,14 +44,12 @@ from newsclaims.versions import (
     latest_version,
     parse_version,
     required_bump,
-    split_of,
     split_rule,
 )
 
 SALT_ENV = "NEWSCLAIMS_ANNOTATOR_SALT"
 SALT_FILE = ".annotator-salt"
 TEMP_PREFIX = ".tmp-release-"
-ROW_GROUP_ROWS = 131_072
 _BUMP_RANK = {"none": 0, "patch": 1, "minor": 2, "major": 3}
 
 
@@ -78,18 +64,6 @@ class ReleaseResult:
     @property
     def ok(self) -> bool:
         return self.path is not None
-
-
-@dataclass
-class Built:
-    """Everything one pass over the export produced."""
-
-    tables: dict[str, pa.Table]
-    problems: list[Problem]
-    annotators: int
-    gold_policy: dict[str, int]
-    newest: str | None
-    agreement: dict[str, Any] | None
 
 
 def release(
@@ -247,171 +221,6 @@ def _read_salt(path: Path) -> str:
     return value
 
 
-def build_tables(
-    export_path: Path, *, salt: str, scheme: Scheme, rule: dict[str, Any],
-    checker: TaskChecker | None = None,
-) -> Built:
-    """One streaming pass: every table as a sorted Arrow table, plus the tallies.
-
-    With a `checker`, each task is validated in the same pass; after the first
-    validation error nothing more is built (the release will be refused, and the
-    builders only ever see tasks that validated).
-    """
-    builders = {name: TableBuilder(spec) for name, spec in table_specs().items()}
-    problems: list[Problem] = []
-    annotators: set[str] = set()
-    policies: Counter[str] = Counter()
-    seen: dict[str, Any] = {}
-    newest: str | None = None
-    entities = entity_layer(scheme)
-    with _gc_paused(), _agreement_feed(scheme) as feed:
-        invalid = False
-        for task in iter_tasks(export_path):
-            if checker is not None and has_errors(checker.check(task)):
-                invalid = True
-            if invalid:
-                continue
-            records = convert([task], salt=salt, scheme=scheme)
-            # Validation already reported the rest (e.g. cancelled annotations).
-            problems.extend(p for p in records.problems if p.severity is Severity.ERROR)
-            if not records.articles:
-                continue
-            article = records.articles[0]
-            aid = article["article_id"]
-            if aid in seen:
-                problems.append(Problem(
-                    Severity.ERROR, "article-duplicate",
-                    f"article also in task {seen[aid]}; an article is released once",
-                    task_id=task.get("id"), article_id=aid))
-                continue
-            seen[aid] = task.get("id")
-            feed(task)
-            split = split_of(aid, rule)
-            choice = choose_gold(task, scheme, copy_result=False)
-            policies[choice.policy] += 1
-            gold_ids = set(choice.annotation_ids)
-            for row in records.annotations:
-                annotators.add(row["annotator"])
-                newest = max(filter(None, (newest, row["updated_at"], row["created_at"])),
-                             default=None)
-                builders["annotations"].append(
-                    row, is_gold=row["annotation_id"] in gold_ids, split=split)
-            builders["annotation_spans"].extend(records.spans, split=split)
-            spans, relations, claims = _gold_rows(task, choice, records, article["text"],
-                                                  scheme, problems)
-            builders["spans"].extend(spans, article_id=aid, split=split)
-            builders["relations"].extend(relations, article_id=aid, split=split)
-            builders["claims"].extend(claims, article_id=aid, split=split)
-            _add_sentences(builders["entities"], article["text"],
-                           [s for s in spans if s["layer"] == entities], aid, split,
-                           task.get("id"), problems)
-            builders["articles"].append(
-                article, split=split, gold_policy=choice.policy,
-                needs_adjudication=choice.needs_adjudication,
-                gold_annotation_ids=sorted(gold_ids, key=str),
-                n_annotations=len(records.annotations))
-    # Each builder goes as soon as its table exists, so its unsorted batches do not
-    # sit beside every sorted table.
-    tables = {name: builders.pop(name).table() for name in list(builders)}
-    return Built(tables, problems, len(annotators - {None}), dict(sorted(policies.items())),
-                 newest, feed.summary)
-
-
-def _gold_rows(task: dict[str, Any], choice: Any, records: Any, text: str, scheme: Scheme,
-               problems: list[Problem]) -> tuple[list, list, list]:
-    """The gold view's spans, relations and claims; reuses the converted rows when the
-    gold is one annotation, parses the merged result otherwise."""
-    if choice.policy != "majority" and len(choice.annotation_ids) == 1:
-        (gold_id,) = choice.annotation_ids
-        return tuple(  # type: ignore[return-value]
-            [row for row in rows if row["annotation_id"] == gold_id]
-            for rows in (records.spans, records.relations, records.claims)
-        )
-    parsed = parse_result(choice.result, text, scheme=scheme)
-    problems.extend(
-        dataclasses.replace(p, task_id=task.get("id"), article_id=records.articles[0]["article_id"])
-        for p in parsed.problems
-    )
-    return parsed.spans, parsed.relations, claims_from(parsed.spans, parsed.relations)
-
-
-def _add_sentences(builder: TableBuilder, text: str, spans: list[dict[str, Any]], aid: str,
-                   split: str, task_id: Any, problems: list[Problem]) -> None:
-    tagged, left_out = sentences(text, spans)
-    # Not dataclasses.asdict: it deep-copies every token list.
-    fields = ("sentence", *Sentence.__slots__)
-    builder.extend([dict(zip(fields, (number, *(getattr(sentence, name)
-                                                for name in Sentence.__slots__)), strict=True))
-                    for number, sentence in enumerate(tagged)],
-                   article_id=aid, split=split)
-    for span in left_out:
-        problems.append(Problem(
-            Severity.WARNING, "entity-not-in-bio",
-            f"{span['label']} {span['start']}..{span['end']} overlaps another entity; "
-            "left out of the token-level entities table (still in spans)",
-            task_id=task_id, article_id=aid, region_id=span.get("region_id")))
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection during the pass: it allocates millions of
-    short-lived objects and almost no cycles (69 objects collected on 2,000 tasks), so
-    the collector's sweeps were ~10% of a release. It runs again afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-class _AgreementFeed:
-    """Hands tasks to newsclaims.agreement on a worker thread, so agreement figures
-    come from the same single pass over the export (bounded queue, bounded memory)."""
-
-    def __init__(self, scheme: Scheme) -> None:
-        from newsclaims.agreement import agreement_summary
-
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=64)
-        self.summary: dict[str, Any] | None = None
-        self._error: BaseException | None = None
-
-        def tasks() -> Iterator[dict[str, Any]]:
-            while (item := self._queue.get()) is not None:
-                yield item
-
-        def run() -> None:
-            try:
-                self.summary = agreement_summary(tasks(), scheme)
-            except BaseException as exc:  # reported after the pass
-                self._error = exc
-                while self._queue.get() is not None:
-                    pass
-
-        self._thread = threading.Thread(target=run, name="agreement", daemon=True)
-        self._thread.start()
-
-    def __call__(self, task: dict[str, Any]) -> None:
-        if len([a for a in task.get("annotations") or [] if not a.get("was_cancelled")]) >= 2:
-            self._queue.put(task)
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        if self._error is not None:
-            raise NewsclaimsError(f"agreement figures failed: {self._error}") from self._error
-
-
-@contextlib.contextmanager
-def _agreement_feed(scheme: Scheme) -> Iterator[_AgreementFeed]:
-    feed = _AgreementFeed(scheme)
-    try:
-        yield feed
-    finally:
-        feed.close()
-
-
 # --- writing -----------------------------------------------------------------------------
 
 
@@ -426,14 +235,14 @@ def write_release(
 
     files: list[dict[str, Any]] = []
     table_files: dict[str, dict[str, str]] = {}
+    specs = table_specs()
     for name, table in built.tables.items():
-        table_files[name] = {}
-        for split, part in split_parts(table).items():
-            relative = f"{name}/{split}.parquet"
-            write_parquet(part, folder / relative)
-            table_files[name][split] = relative
-            files.append(file_entry(folder, relative, rows=part.num_rows, table=name,
-                                    split=split))
+        relatives = {split: f"{name}/{split}.parquet" for split in SPLITS}
+        rows = write_sorted_splits(table, specs[name],
+                                   {split: folder / rel for split, rel in relatives.items()})
+        table_files[name] = relatives
+        files.extend(file_entry(folder, rel, rows=rows[split], table=name, split=split)
+                     for split, rel in relatives.items())
     (folder / "label_config.xml").write_text(scheme.config_xml, encoding="utf-8")
     files.append(file_entry(folder, "label_config.xml"))
     counts = tally(built.tables, scheme)
@@ -444,9 +253,9 @@ def write_release(
         export_sha256=sha256_file(export_path), scheme=scheme, rule=rule, built=built,
         counts=counts, table_files=table_files, changes=changes, notes=notes, files=files,
     )
-    write_card(folder, manifest, built.tables, scheme)
+    write_card(folder, manifest, scheme)
     files.append(file_entry(folder, "README.md"))
-    write_croissant(folder, manifest, built.tables)
+    write_croissant(folder, manifest)
     files.append(file_entry(folder, "croissant.json"))
     manifest["files"] = files
     problems = [describe(e) for e in errors("manifest", manifest)]
@@ -456,21 +265,6 @@ def write_release(
     (folder / "manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
-
-
-def split_parts(table: pa.Table) -> dict[str, pa.Table]:
-    splits = table.column("split").cast(pa.string())
-    return {split: table.filter(pc.equal(splits, split)) for split in SPLITS}
-
-
-def write_parquet(table: pa.Table, path: Path) -> None:
-    """zstd, dictionary pages, statistics; no timestamps, so bytes depend on data only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with pq.ParquetWriter(path, table.schema, compression="zstd", use_dictionary=True,
-                          write_statistics=True) as writer:
-        for batch in table.to_batches(max_chunksize=ROW_GROUP_ROWS):
-            writer.write_table(pa.Table.from_batches([batch], schema=table.schema),
-                               row_group_size=ROW_GROUP_ROWS)
 
 
 def _creation_time(explicit: str | None, newest: str | None) -> str:
@@ -517,18 +311,8 @@ def clean_leftovers(root: Path) -> list[str]:
             pid = int(child.name[len(TEMP_PREFIX):].split("-")[1])
         except (IndexError, ValueError):
             pid = None
-        if pid is not None and pid != os.getpid() and _alive(pid):
+        if pid is not None and pid != os.getpid() and pid_alive(pid):
             continue  # another release is writing right now
         shutil.rmtree(child, ignore_errors=True)
         removed.append(child.name)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

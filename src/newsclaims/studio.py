@@ -26,7 +26,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsclaims.atomic import atomic_write_text
+from newsclaims.atomic import atomic_write_text, pid_alive
 from newsclaims.errors import NewsclaimsError
 
 LABEL_STUDIO_REQUIREMENT = "label-studio==1.23.2"
@@ -196,16 +196,6 @@ def free_port(start: int, host: str = HOST, tries: int = 100) -> int:
     raise NewsclaimsError(f"no free port in {start}..{start + tries - 1} on {host}")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _read_state(paths: StudioPaths) -> dict | None:
     try:
         return json.loads(paths.state.read_text("utf-8"))
@@ -220,7 +210,7 @@ def status(paths: StudioPaths | None = None) -> ServerStatus:
     if not state:
         return ServerStatus(False, None, None, None)
     url, pid = state.get("url"), state.get("pid")
-    alive = isinstance(pid, int) and _pid_alive(pid)
+    alive = isinstance(pid, int) and pid_alive(pid)
     if url and alive and health(url):
         return ServerStatus(True, url, server_version(url), pid)
     return ServerStatus(False, url, None, pid if alive else None)
@@ -364,7 +354,7 @@ def _terminate(pid: int, timeout: float = 30.0) -> None:
     while time.monotonic() < deadline:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-        if not _pid_alive(pid):
+        if not pid_alive(pid):
             return
         time.sleep(0.1)
     with contextlib.suppress(ProcessLookupError):
@@ -376,7 +366,7 @@ def stop(paths: StudioPaths | None = None, timeout: float = 30.0) -> bool:
     paths = paths or studio_paths()
     state = _read_state(paths)
     pid = state.get("pid") if state else None
-    running = isinstance(pid, int) and _pid_alive(pid)
+    running = isinstance(pid, int) and pid_alive(pid)
     if running:
         _terminate(pid, timeout)
     with contextlib.suppress(FileNotFoundError):

@@ -15,16 +15,19 @@ import functools
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from newsclaims.errors import NewsclaimsError
 from newsclaims.schemas import load_schema
 
 RECORD_SCHEMAS = ("article", "span", "relation", "claim", "annotation", "entity")
 SPLITS = ("train", "validation", "test")
+ROW_GROUP_ROWS = 131_072
 
 _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 _NAMED_TYPES: dict[str, pa.DataType] = {
@@ -148,8 +151,8 @@ def conll2003_map() -> dict[str, str | None]:
 class TableBuilder:
     """Rows in, Arrow record batches out; flushes every `batch_rows` rows.
 
-    Dictionary columns stay plain strings until `table()`: they are encoded once,
-    after sorting, instead of per batch and again after sorting.
+    Dictionary columns stay plain strings: `write_sorted_splits` encodes them once,
+    in sorted order, instead of per batch.
     """
 
     def __init__(self, spec: TableSpec, batch_rows: int = 4_096) -> None:
@@ -195,45 +198,61 @@ class TableBuilder:
         self._columns = [[] for _ in self._names]
 
     def table(self) -> pa.Table:
-        """All rows so far, sorted by the table's sort columns (so output is deterministic)."""
+        """All rows so far, in the order they came, dictionary columns still plain
+        strings; `write_sorted_splits` sorts and encodes while writing."""
         self._flush()
-        table = pa.Table.from_batches(self._batches, schema=self._batch_schema)
-        if table.num_rows:
-            table = sort_table(table, self.spec.sort)
-        for index, field in enumerate(self.spec.schema):
-            if pa.types.is_dictionary(field.type):
-                table = table.set_column(index, field, _encode(table.column(index), field))
-        return table
+        batches, self._batches = self._batches, []
+        return pa.Table.from_batches(batches, schema=self._batch_schema)
 
 
-def sort_table(table: pa.Table, keys: Iterable[str]) -> pa.Table:
-    """Sort by `keys` ascending, nulls last; dictionary columns sort by their values."""
+def write_sorted_splits(table: pa.Table, spec: TableSpec, paths: dict[str, Path]) -> dict[str, int]:
+    """Write `table` sorted by the spec's keys, one Parquet file per split (`paths`);
+    return the rows per split.
+
+    Sorting happens through indices, a row group at a time, so memory holds the
+    unsorted table plus one row group, never a sorted or per-split copy. Each
+    dictionary column gets one dictionary, its values in order of first use in the
+    sorted rows, so the bytes depend on the data only, not on the order tasks came in.
+    """
+    order = _sort_indices(table, spec.sort)
+    dictionaries = {
+        index: pc.drop_null(pc.unique(table.column(index).take(order)))
+        for index, field in enumerate(spec.schema) if pa.types.is_dictionary(field.type)
+    }
+    splits = table.column("split").take(order)
+    rows = {}
+    for split, path in paths.items():
+        chosen = order.filter(pc.equal(splits, split))
+        rows[split] = len(chosen)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with pq.ParquetWriter(path, spec.schema, compression="zstd", use_dictionary=True,
+                              write_statistics=True) as writer:
+            for start in range(0, len(chosen), ROW_GROUP_ROWS):
+                part = table.take(chosen[start:start + ROW_GROUP_ROWS])
+                columns = [
+                    _encode(part.column(index), dictionaries[index])
+                    if index in dictionaries else part.column(index)
+                    for index in range(part.num_columns)
+                ]
+                writer.write_table(pa.Table.from_arrays(columns, schema=spec.schema),
+                                   row_group_size=ROW_GROUP_ROWS)
+    return rows
+
+
+def _sort_indices(table: pa.Table, keys: Iterable[str]) -> pa.Array:
+    """Row order by `keys` ascending, nulls last."""
     keys = list(keys)
-    plain = {}
-    for key in keys:
-        column = table.column(key)
-        if pa.types.is_dictionary(column.type):
-            column = column.cast(pa.string())
-        plain[key] = column
-    indices = pc.sort_indices(
-        pa.table(plain), sort_keys=[(key, "ascending", "at_end") for key in keys]
-    )
-    return table.take(indices)
+    if not table.num_rows:
+        return pa.array([], pa.uint64())
+    indices = pc.sort_indices(table.select(keys),
+                              sort_keys=[(key, "ascending", "at_end") for key in keys])
+    return indices if isinstance(indices, pa.Array) else indices.combine_chunks()
 
 
-def reencode_dictionaries(table: pa.Table) -> pa.Table:
-    """One dictionary per column, values in order of first use in the sorted rows, so the
-    bytes do not depend on the order tasks came in."""
-    for index, field in enumerate(table.schema):
-        if pa.types.is_dictionary(field.type):
-            table = table.set_column(index, field, _encode(table.column(index), field))
-    return table
-
-
-def _encode(column: pa.ChunkedArray, field: pa.Field) -> pa.Array:
-    """One dictionary, values in order of first use."""
-    plain = column.cast(pa.string()).combine_chunks()
-    return pc.dictionary_encode(plain).cast(field.type)
+def _encode(column: pa.ChunkedArray, dictionary: pa.Array) -> pa.Array:
+    """Plain strings as a dictionary column over `dictionary` (nulls stay null)."""
+    indices = pc.index_in(column.combine_chunks(), value_set=dictionary).cast(pa.int32())
+    return pa.DictionaryArray.from_arrays(indices, dictionary)
 
 
 def _array(values: list[Any], build: pa.DataType, field: pa.Field) -> pa.Array:
