@@ -25,7 +25,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import krippendorff
 import numpy as np
 
 from newsclaims.convert import claims_from, parse_result
@@ -51,7 +50,8 @@ class _Reading:
     annotation_id: Any
     spans: dict[str, set[Span]] = field(default_factory=lambda: defaultdict(set))  # label →
     choices: dict[tuple[str, Span], dict[str, str | None]] = field(default_factory=dict)
-    token_values: dict[str, list[str]] = field(default_factory=dict)  # layer → one per token
+    # layer → one value per token, as an index into (OUTSIDE, *labels): one byte a token
+    token_values: dict[str, np.ndarray] = field(default_factory=dict)
     triples: set[Triple] = field(default_factory=set)
 
 
@@ -179,7 +179,10 @@ def _reading(annotation: dict[str, Any], text: str, tokens: list[Span],
     for layer in scheme.labels:
         layer_spans = [s for s in parsed.spans if s["layer"] == layer
                        and s["label"] in scheme.labels[layer]]
-        reading.token_values[layer] = _token_values(layer_spans, tokens)
+        domain = _token_domain(scheme, layer)
+        reading.token_values[layer] = np.fromiter(
+            (domain[v] for v in _token_values(layer_spans, tokens)), dtype=np.uint8,
+            count=len(tokens))
     for claim in claims_from(parsed.spans, parsed.relations):
         reading.triples.add((
             (claim["claim_start"], claim["claim_end"]),
@@ -191,6 +194,10 @@ def _reading(annotation: dict[str, Any], text: str, tokens: list[Span],
 
 def _maybe_span(start: int | None, end: int | None) -> Span | None:
     return None if start is None or end is None else (start, end)
+
+
+def _token_domain(scheme: Scheme, layer: str) -> dict[str, int]:
+    return {value: i for i, value in enumerate((OUTSIDE, *scheme.labels[layer]))}
 
 
 def _token_values(spans: list[dict[str, Any]], tokens: list[Span]) -> list[str]:
@@ -321,27 +328,58 @@ def _pair_figures(pairs: dict[tuple[str, str], list[_Article]],
 # --- Krippendorff's α ----------------------------------------------------------------
 
 
-def alpha_from_counts(value_counts: np.ndarray) -> dict[str, Any]:
-    """Nominal α of a units × values count matrix, with the counts behind it.
+class AlphaTally:
+    """Krippendorff's nominal α, accumulated a block of units at a time.
 
-    Units with fewer than two values cannot be paired and do not count. When every
-    paired value is the same, α is undefined (no expected disagreement): reported
-    as None together with the observed agreement.
+    Only the values × values coincidence matrix is kept (o_ck = Σ_u n_uc·n_uk/(n_u−1),
+    c ≠ k; n_uc(n_uc−1)/(n_u−1) on the diagonal), never the units × values counts: at
+    token level over a large release those counts were gigabytes. α = 1 − (n−1)·Σ_{c≠k}
+    o_ck / Σ_{c≠k} n_c·n_k, with n_c the coincidence row sums and n their total.
+    Units with fewer than two values cannot be paired and do not count.
     """
-    counts = np.asarray(value_counts, dtype=float)
-    pairable = counts[counts.sum(axis=1) >= 2]
-    pairable = pairable[:, pairable.sum(axis=0) > 0]  # values nobody used in a paired unit
-    figure: dict[str, Any] = {"alpha": None, "units": len(pairable),
-                              "values": int(pairable.sum()), "observed_agreement": None}
-    if not len(pairable):
+
+    def __init__(self, values: int) -> None:
+        self.coincidences = np.zeros((values, values))
+        self.units = 0
+        self._agreeing_pairs = 0.0  # Σ_u Σ_c n_uc(n_uc−1)
+        self._pairs = 0.0  # Σ_u n_u(n_u−1)
+
+    def add(self, value_counts: np.ndarray) -> None:
+        """Add units (rows) × values (columns) counts."""
+        counts = np.asarray(value_counts, dtype=float).reshape(-1, self.coincidences.shape[0])
+        n_u = counts.sum(axis=1)
+        pairable, n_u = counts[n_u >= 2], n_u[n_u >= 2]
+        if not len(pairable):
+            return
+        weighted = pairable / (n_u - 1)[:, None]
+        self.coincidences += weighted.T @ pairable - np.diag(weighted.sum(axis=0))
+        self.units += len(pairable)
+        self._agreeing_pairs += float((pairable * (pairable - 1)).sum())
+        self._pairs += float((n_u * (n_u - 1)).sum())
+
+    def figure(self) -> dict[str, Any]:
+        """α with the counts behind it. When fewer than two values were paired, α is
+        undefined (no expected disagreement): None, with the observed agreement."""
+        n_c = self.coincidences.sum(axis=1)
+        total = float(n_c.sum())
+        figure: dict[str, Any] = {"alpha": None, "units": self.units, "values": round(total),
+                                  "observed_agreement": None}
+        if not self.units:
+            return figure
+        figure["observed_agreement"] = self._agreeing_pairs / self._pairs
+        if np.count_nonzero(n_c) >= 2:
+            observed = float(self.coincidences.sum() - np.trace(self.coincidences))
+            expected = total * total - float((n_c * n_c).sum())
+            figure["alpha"] = 1.0 - (total - 1.0) * observed / expected
         return figure
-    n_u = pairable.sum(axis=1)
-    figure["observed_agreement"] = float(
-        (pairable * (pairable - 1)).sum() / (n_u * (n_u - 1)).sum())
-    if pairable.shape[1] >= 2:
-        figure["alpha"] = float(krippendorff.alpha(value_counts=pairable,
-                                                   level_of_measurement="nominal"))
-    return figure
+
+
+def alpha_from_counts(value_counts: np.ndarray) -> dict[str, Any]:
+    """Nominal α of a units × values count matrix, with the counts behind it."""
+    counts = np.asarray(value_counts, dtype=float)
+    tally = AlphaTally(counts.shape[1] if counts.ndim == 2 else 0)
+    tally.add(counts)
+    return tally.figure()
 
 
 def _attribute_figures(articles: list[_Article], scheme: Scheme) -> dict[str, Any]:
@@ -369,19 +407,18 @@ def _attribute_figures(articles: list[_Article], scheme: Scheme) -> dict[str, An
 
 
 def _token_figures(articles: list[_Article], scheme: Scheme) -> dict[str, Any]:
+    """Token-level α per layer, one article's tokens at a time."""
     figures: dict[str, Any] = {}
-    for layer, labels in scheme.labels.items():
-        domain = {value: i for i, value in enumerate((OUTSIDE, *labels))}
-        blocks = []
+    for layer in scheme.labels:
+        tally = AlphaTally(len(_token_domain(scheme, layer)))
         for article in articles:
             columns = [r.token_values[layer] for r in article.readings.values()]
-            block = np.zeros((len(columns[0]), len(domain)))
+            block = np.zeros((len(columns[0]), tally.coincidences.shape[0]))
+            rows = np.arange(len(columns[0]))
             for column in columns:
-                indices = [domain[v] for v in column]
-                np.add.at(block, (np.arange(len(indices)), indices), 1)
-            blocks.append(block)
-        matrix = np.concatenate(blocks) if blocks else np.zeros((0, len(domain)))
-        figures[layer] = {"unit": "token", **alpha_from_counts(matrix)}
+                block[rows, column] += 1
+            tally.add(block)
+        figures[layer] = {"unit": "token", **tally.figure()}
     return figures
 
 
