@@ -67,8 +67,12 @@ def floor(export: str, out_dir: str) -> Work:
 
 @case
 def release(export: str, out_dir: str) -> Work:
-    """The full validated release, through the library function the CLI calls."""
+    """The full validated release, through the library function the CLI calls, with
+    the allocator the CLI chooses."""
+    from newsclaims.release import prefer_jemalloc
     from newsclaims.release import release as make_release
+
+    prefer_jemalloc()
 
     def work() -> dict:
         result = make_release(export, version=RELEASE_VERSION, dataset_dir=out_dir,

@@ -12,6 +12,8 @@ import hashlib
 import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -265,3 +267,14 @@ def test_explicit_creation_time(tmp_path: Path) -> None:
     assert result.manifest["created"] == "2026-05-01T10:30:00Z"
     assert "First cut." in (tmp_path / "CHANGELOG.md").read_text()
     assert os.access(result.path / "manifest.json", os.R_OK)
+
+
+@pytest.mark.parametrize(("chosen", "expected"), [(None, "jemalloc"), ("system", "system")])
+def test_release_cli_allocator_is_jemalloc_unless_the_user_chose(chosen, expected) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    code = "from newsclaims.release import prefer_jemalloc; print(prefer_jemalloc())"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == expected

@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from newsclaims import __version__
 from newsclaims.atomic import pid_alive, sha256_file
 from newsclaims.build import Built, build_tables
@@ -142,6 +144,21 @@ def release(
     result.path = final
     result.manifest = manifest
     return result
+
+
+def prefer_jemalloc() -> str:
+    """Make jemalloc Arrow's allocator when this pyarrow has it and the user chose no
+    pool (ARROW_DEFAULT_MEMORY_POOL); return the allocator in use.
+
+    A release allocates and frees column buffers all through its pass; pyarrow's
+    default (mimalloc) kept more of the freed memory: peak RSS of a 20,000-task release
+    1.49 GB with mimalloc, 1.27 GB with jemalloc, the same time. Process-wide, so the
+    CLI calls it, not `release()`.
+    """
+    if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+        with contextlib.suppress(NotImplementedError):
+            pa.set_memory_pool(pa.jemalloc_memory_pool())
+    return pa.default_memory_pool().backend_name
 
 
 # --- refusals ----------------------------------------------------------------------------

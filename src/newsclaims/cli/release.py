@@ -15,6 +15,7 @@ from newsclaims.cli._output import (
     problems_document,
 )
 from newsclaims.errors import Severity
+from newsclaims.release import prefer_jemalloc
 from newsclaims.release import release as build_release
 
 
@@ -36,6 +37,7 @@ def release(
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Validate EXPORT, then write DATASET_DIR/vX.Y.Z (never overwriting a release)."""
+    prefer_jemalloc()
     result = build_release(export, version=version, dataset_dir=dataset_dir, notes=notes,
                            created=created)
     code = exit_code_for(result.problems)
