@@ -152,7 +152,7 @@ def prefer_jemalloc() -> str:
 
     A release allocates and frees column buffers all through its pass; pyarrow's
     default (mimalloc) kept more of the freed memory: peak RSS of a 20,000-task release
-    1.49 GB with mimalloc, 1.27 GB with jemalloc, the same time. Process-wide, so the
+    1.52 GB with mimalloc, 1.30 GB with jemalloc, the same time. Process-wide, so the
     CLI calls it, not `release()`.
     """
     if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
