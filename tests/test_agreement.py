@@ -338,3 +338,9 @@ def test_the_hand_built_readings_differ_only_where_planned() -> None:
     a_spans = {(i["value"]["labels"][0], i["value"]["start"]) for i in A if i["type"] == "labels"}
     b_spans = {(i["value"]["labels"][0], i["value"]["start"]) for i in B if i["type"] == "labels"}
     assert a_spans ^ b_spans == {("PERSON", at("Kim")[0]), ("ORG", at("Kim")[0])}
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (3, 0), (0, 4)])
+def test_alpha_of_no_pairable_units_is_undefined_not_an_error(shape: tuple[int, int]) -> None:
+    figure = alpha_from_counts(np.zeros(shape))
+    assert figure == {"alpha": None, "units": 0, "values": 0, "observed_agreement": None}

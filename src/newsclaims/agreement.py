@@ -179,10 +179,8 @@ def _reading(annotation: dict[str, Any], text: str, tokens: list[Span],
     for layer in scheme.labels:
         layer_spans = [s for s in parsed.spans if s["layer"] == layer
                        and s["label"] in scheme.labels[layer]]
-        domain = _token_domain(scheme, layer)
-        reading.token_values[layer] = np.fromiter(
-            (domain[v] for v in _token_values(layer_spans, tokens)), dtype=np.uint8,
-            count=len(tokens))
+        reading.token_values[layer] = _token_values(layer_spans, tokens,
+                                                     _token_domain(scheme, layer))
     for claim in claims_from(parsed.spans, parsed.relations):
         reading.triples.add((
             (claim["claim_start"], claim["claim_end"]),
@@ -197,12 +195,15 @@ def _maybe_span(start: int | None, end: int | None) -> Span | None:
 
 
 def _token_domain(scheme: Scheme, layer: str) -> dict[str, int]:
+    """Token values of a layer: OUTSIDE first (index 0), then its labels."""
     return {value: i for i, value in enumerate((OUTSIDE, *scheme.labels[layer]))}
 
 
-def _token_values(spans: list[dict[str, Any]], tokens: list[Span]) -> list[str]:
-    """Label of each token: the shortest span of the layer overlapping it, else "O"."""
-    values = [OUTSIDE] * len(tokens)
+def _token_values(spans: list[dict[str, Any]], tokens: list[Span],
+                  domain: dict[str, int]) -> np.ndarray:
+    """Label of each token as its index in `domain`: the shortest span of the layer
+    overlapping it, else "O" (index 0)."""
+    values = np.zeros(len(tokens), dtype=np.uint8)
     starts = [t[0] for t in tokens]
     for span in sorted(spans, key=lambda s: (s["end"] - s["start"], s["start"]), reverse=True):
         first = max(bisect.bisect_right(starts, span["start"]) - 1, 0)
@@ -211,7 +212,7 @@ def _token_values(spans: list[dict[str, Any]], tokens: list[Span]) -> list[str]:
             if tok_start >= span["end"]:
                 break
             if tok_end > span["start"]:
-                values[i] = span["label"]
+                values[i] = domain[span["label"]]
     return values
 
 
@@ -346,7 +347,9 @@ class AlphaTally:
 
     def add(self, value_counts: np.ndarray) -> None:
         """Add units (rows) × values (columns) counts."""
-        counts = np.asarray(value_counts, dtype=float).reshape(-1, self.coincidences.shape[0])
+        counts = np.asarray(value_counts, dtype=float)
+        if not counts.size:
+            return
         n_u = counts.sum(axis=1)
         pairable, n_u = counts[n_u >= 2], n_u[n_u >= 2]
         if not len(pairable):
