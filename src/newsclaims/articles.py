@@ -28,9 +28,6 @@ from newsclaims.errors import NewsclaimsError, Problem, Severity
 from newsclaims.ids import article_id as compute_article_id
 from newsclaims.schemas import describe, errors, load_schema, validator
 
-# Fields of an ingested article that are about its origin, not task data.
-NON_TASK_FIELDS = ("origin",)
-
 
 @dataclass(frozen=True, slots=True)
 class Located:
