@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from newsclaims.ids import article_id
+from newsclaims.core.ids import article_id
 from newsclaims.preannotate import MODEL_VERSION, preannotate_articles
 from newsclaims.preannotate.entities import PatternEntities, spacy_pipeline
 from newsclaims.preannotate.rules import load_rules

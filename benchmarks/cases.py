@@ -69,8 +69,8 @@ def floor(export: str, out_dir: str) -> Work:
 def release(export: str, out_dir: str) -> Work:
     """The full validated release, through the library function the CLI calls, with
     the allocator the CLI chooses."""
-    from newsclaims.release import prefer_jemalloc
-    from newsclaims.release import release as make_release
+    from newsclaims.release.release import prefer_jemalloc
+    from newsclaims.release.release import release as make_release
 
     prefer_jemalloc()
 
@@ -87,8 +87,8 @@ def release(export: str, out_dir: str) -> Work:
 
 @case
 def validate(export: str) -> Work:
-    from newsclaims.errors import Severity
-    from newsclaims.validate import validate as run_validate
+    from newsclaims.core.errors import Severity
+    from newsclaims.export.validate import validate as run_validate
 
     def work() -> dict:
         report = run_validate(export)
@@ -102,7 +102,7 @@ def validate(export: str) -> Work:
 
 def _claims_files(dataset_dir: str) -> list[Path]:
     """The files newsclaims.load reads for the table, from the latest release's manifest."""
-    from newsclaims.tables import SPLITS
+    from newsclaims.release.tables import SPLITS
 
     release_dir = max(Path(dataset_dir).glob("v*"))
     files = json.loads((release_dir / "manifest.json").read_text("utf-8"))["tables"]

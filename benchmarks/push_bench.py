@@ -1,7 +1,7 @@
 """Push against one raw `import_tasks` call, on a throwaway local Label Studio.
 
 Each run creates empty projects (outside the clock) and times, in alternating order:
-- `newsclaims.labelstudio.push` of N articles (input checks, project check, the
+- `newsclaims.studio.push.push` of N articles (input checks, project check, the
   idempotency listing, batched imports) with `suggest=False` into one of them;
 - ONE `client.projects.import_tasks` call with the same task data into another.
 Then, on the project push filled, the idempotency check alone (listing the article_ids
@@ -91,8 +91,9 @@ def one_run(running: Any, data: list[dict[str, Any]], predicted: list[dict[str, 
     """One run on fresh, empty projects; deletes them afterwards."""
     from label_studio_sdk import LabelStudio
 
-    from newsclaims.articles import load_push_input
-    from newsclaims.labelstudio import ensure_project, existing_article_ids, push
+    from newsclaims.core.articles import load_push_input
+    from newsclaims.studio.client import ensure_project, existing_article_ids
+    from newsclaims.studio.push import push
 
     studio = running.connect()
     # One import of 10,000 tasks (~30 MB) may take longer than the usual 120 s timeout.

@@ -14,7 +14,7 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
-from newsclaims.ids import article_id
+from newsclaims.core.ids import article_id
 
 PEOPLE = ["Maria Okafor", "Daniel Reyes", "Li Wei", "Priya Natarajan", "Tomás Álvarez",
           "Hannah Becker", "Yusuf Demir", "Aiko Tanaka"]

@@ -16,12 +16,13 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsclaims.errors import NewsclaimsError
-from newsclaims.ingest import ingest
-from newsclaims.labelstudio import connect, existing_article_ids, push
-from newsclaims.pull import pull
-from newsclaims.release import release
-from newsclaims.surface import load_surface_gold, to_result
+from newsclaims.core.errors import NewsclaimsError
+from newsclaims.ingest.ingest import ingest
+from newsclaims.release.release import release
+from newsclaims.review.surface import load_surface_gold, to_result
+from newsclaims.studio.client import connect, existing_article_ids
+from newsclaims.studio.pull import pull
+from newsclaims.studio.push import push
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from label_studio_sdk import LabelStudio
 
-from newsclaims import studio as server
-from newsclaims.labelstudio import ProjectInfo, Studio, connect, ensure_project
-from newsclaims.studio import Connection, StudioPaths
+from newsclaims.studio import server
+from newsclaims.studio.client import ProjectInfo, Studio, connect, ensure_project
+from newsclaims.studio.server import Connection, StudioPaths
 
 REPO = Path(__file__).resolve().parents[1]
 SERVER_VENV = REPO / ".labelstudio" / "venv"

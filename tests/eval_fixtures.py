@@ -5,7 +5,7 @@ writing rules, `heldout/` may not. Each article is a pair:
 
 - `NAME.txt`: the task text exactly as `push` would send it (no trailing newline);
 - `NAME.yaml`: `meta` (title, source, published, tags, language) plus surface gold
-  (`article_id`, `spans`, `relations`) in the format of `newsclaims.surface`.
+  (`article_id`, `spans`, `relations`) in the format of `newsclaims.review.surface`.
 
 `gold_export("dev")` turns a split into a native Label Studio export (a list of
 tasks) for `newsclaims evaluate`; `write_gold_export` writes it as a file.
@@ -20,10 +20,10 @@ from typing import Any
 
 import yaml
 
-from newsclaims.atomic import atomic_write_text
-from newsclaims.errors import NewsclaimsError
-from newsclaims.ids import article_id
-from newsclaims.surface import check_gold, to_export_task, to_result
+from newsclaims.core.atomic import atomic_write_text
+from newsclaims.core.errors import NewsclaimsError
+from newsclaims.core.ids import article_id
+from newsclaims.review.surface import check_gold, to_export_task, to_result
 
 ARTICLES_DIR = Path(__file__).resolve().parent / "fixtures" / "articles"
 SPLITS = ("dev", "heldout")
@@ -38,7 +38,7 @@ class FixtureArticle:
     split: str
     text: str
     meta: dict[str, Any]
-    gold: dict[str, Any]  # what newsclaims.surface reads: article_id, spans, relations, path
+    gold: dict[str, Any]  # what newsclaims.review.surface reads: article_id, spans, relations, path
 
     @property
     def article_id(self) -> str:

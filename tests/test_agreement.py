@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from newsclaims.agreement import agreement, agreement_summary, alpha_from_counts
 from newsclaims.cli import app
+from newsclaims.review.agreement import agreement, agreement_summary, alpha_from_counts
 
 TEXT = ("Smith said taxes rose. Jones said prices fell. "
         "Lee told reporters jobs grew. Kim said rates held.")

@@ -9,10 +9,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsclaims.articles import article_record_ok, check_articles, read_jsonl, task_data_ok
-from newsclaims.ids import article_id
-from newsclaims.ingest import ingest
-from newsclaims.schemas import errors
+from newsclaims.core.articles import article_record_ok, check_articles, read_jsonl, task_data_ok
+from newsclaims.core.ids import article_id
+from newsclaims.core.schemas import errors
+from newsclaims.ingest.ingest import ingest
 
 SEEDS = Path(__file__).parents[1] / "seeds"
 

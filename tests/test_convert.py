@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from newsclaims.convert import claims_from, convert, parse_result
-from newsclaims.errors import NewsclaimsError, Severity
-from newsclaims.ids import pseudonym
+from newsclaims.core.errors import NewsclaimsError, Severity
+from newsclaims.core.ids import pseudonym
+from newsclaims.export.convert import claims_from, convert, parse_result
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 SALT = "test-salt"

@@ -9,7 +9,7 @@ from pathlib import Path
 import mlcroissant as mlc
 import pytest
 
-from newsclaims.release import release
+from newsclaims.release.release import release
 
 BASE = Path(__file__).parent / "fixtures" / "release" / "base.json"
 

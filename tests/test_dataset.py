@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 import newsclaims
-from newsclaims.ingest import ingest
-from newsclaims.release import release
-from newsclaims.surface import load_surface_gold, to_result
-from newsclaims.verify import verify
+from newsclaims.ingest.ingest import ingest
+from newsclaims.release.release import release
+from newsclaims.release.verify import verify
+from newsclaims.review.surface import load_surface_gold, to_result
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT / "dataset"

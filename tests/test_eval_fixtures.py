@@ -18,12 +18,12 @@ from eval_fixtures import (
     gold_export,
     load_articles,
 )
-from newsclaims.convert import claims_from, parse_result
-from newsclaims.ids import article_id
-from newsclaims.schemas import errors as schema_errors
-from newsclaims.scheme import RELATION_ENDPOINTS, load_scheme
-from newsclaims.surface import to_result
-from newsclaims.validate import validate
+from newsclaims.core.ids import article_id
+from newsclaims.core.schemas import errors as schema_errors
+from newsclaims.core.scheme import RELATION_ENDPOINTS, load_scheme
+from newsclaims.export.convert import claims_from, parse_result
+from newsclaims.export.validate import validate
+from newsclaims.review.surface import to_result
 
 SCHEME = load_scheme()
 CLAIM, SOURCE = RELATION_ENDPOINTS["source"]

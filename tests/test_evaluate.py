@@ -9,10 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from newsclaims.cli import app
-from newsclaims.errors import NewsclaimsError
-from newsclaims.evaluate import evaluate
-from newsclaims.ids import article_id
-from newsclaims.surface import to_export_task
+from newsclaims.core.errors import NewsclaimsError
+from newsclaims.core.ids import article_id
+from newsclaims.review.evaluate import evaluate
+from newsclaims.review.surface import to_export_task
 
 TEXT = "Officials said the bridge was unsafe. Prices rose, according to a report."
 AID = article_id(TEXT)

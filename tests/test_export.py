@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from newsclaims.errors import NewsclaimsError
-from newsclaims.export import iter_tasks, read_export
+from newsclaims.core.errors import NewsclaimsError
+from newsclaims.export.reader import iter_tasks, read_export
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 

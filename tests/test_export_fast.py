@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from newsclaims import export
-from newsclaims.errors import NewsclaimsError
-from newsclaims.export import read_export
+from newsclaims.core.errors import NewsclaimsError
+from newsclaims.export import reader as export
+from newsclaims.export.reader import read_export
 
 TASKS = [
     {"id": i, "data": {"text": "café Gdańsk 😀 “quoted” " * (i + 1)}, "lead_time": 1.5,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsclaims.gold import choose_gold
+from newsclaims.review.gold import choose_gold
 
 TEXT = "Officials said the bridge will cost $5 billion, Reuters reported."
 #       0         1         2         3         4         5         6
@@ -194,7 +194,7 @@ def test_merged_ids_are_deterministic_and_consistent() -> None:
 
 
 def test_merged_result_parses_cleanly_as_a_prediction_would() -> None:
-    from newsclaims.convert import parse_result
+    from newsclaims.export.convert import parse_result
 
     choice = choose_gold(task(full(1, "a"), full(2, "b", "DIRECT_QUOTE"), full(3, "c")))
     parsed = parse_result(choice.result, TEXT)
@@ -207,7 +207,7 @@ def test_merged_result_parses_cleanly_as_a_prediction_would() -> None:
 
 
 def test_only_articles_with_disagreements_are_sent_for_adjudication() -> None:
-    from newsclaims.adjudicate import MODEL_VERSION_PREFIX, needing_adjudication
+    from newsclaims.review.adjudicate import MODEL_VERSION_PREFIX, needing_adjudication
 
     agreed = task(full(1, "a"), full(2, "b"))
     disputed = {**task(full(1, "a"), full(2, "b", "DIRECT_QUOTE")), "id": 8}

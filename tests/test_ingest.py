@@ -16,10 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from newsclaims import schemas
 from newsclaims.cli import app
-from newsclaims.errors import NewsclaimsError, Severity
-from newsclaims.ingest import (
+from newsclaims.core import schemas
+from newsclaims.core.errors import NewsclaimsError, Severity
+from newsclaims.ingest.ingest import (
     PROGRESS_MIN_FILES,
     build_record,
     clean_text,
@@ -29,7 +29,7 @@ from newsclaims.ingest import (
     remove_debris,
     write_articles,
 )
-from newsclaims.readers import RawArticle
+from newsclaims.ingest.readers import RawArticle
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_3555f0db28fc0288.txt"

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import newsclaims
-from newsclaims.errors import NewsclaimsError
-from newsclaims.release import release
+from newsclaims.core.errors import NewsclaimsError
+from newsclaims.release.release import release
 
 BASE = Path(__file__).parent / "fixtures" / "release" / "base.json"
 ADDED = Path(__file__).parent / "fixtures" / "release" / "added.json"

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from newsclaims.convert import parse_result
-from newsclaims.errors import NewsclaimsError
-from newsclaims.ids import article_id
+from newsclaims.core.errors import NewsclaimsError
+from newsclaims.core.ids import article_id
+from newsclaims.core.scheme import load_scheme
+from newsclaims.export.convert import parse_result
+from newsclaims.export.validate import check_result
 from newsclaims.preannotate import MODEL_VERSION, preannotate, preannotate_articles
 from newsclaims.preannotate import rules as rules_module
-from newsclaims.scheme import load_scheme
-from newsclaims.validate import check_result
 
 RULES_DIR = Path(rules_module.__file__).parent / "rules" / MODEL_VERSION
 

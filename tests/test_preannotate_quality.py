@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from eval_fixtures import gold_export
-from newsclaims.evaluate import evaluate
-from newsclaims.ingest import ingest
+from newsclaims.ingest.ingest import ingest
 from newsclaims.preannotate import preannotate_articles
-from newsclaims.surface import load_surface_gold, to_export_task, to_result
+from newsclaims.review.evaluate import evaluate
+from newsclaims.review.surface import load_surface_gold, to_export_task, to_result
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_3555f0db28fc0288.txt"

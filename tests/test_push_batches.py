@@ -7,7 +7,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsclaims.labelstudio import _batches
+from newsclaims.studio.push import _batches
 
 
 def _task(n: int, chars: int) -> dict:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsclaims.readers import (
+from newsclaims.ingest.readers import (
     read_csv,
     read_html,
     read_json,
@@ -17,7 +17,7 @@ from newsclaims.readers import (
     read_txt,
     split_header,
 )
-from newsclaims.tags import parse_tag_words, split_tag_line
+from newsclaims.ingest.tags import parse_tag_words, split_tag_line
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 

@@ -20,11 +20,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from newsclaims.convert import convert
-from newsclaims.errors import has_errors
-from newsclaims.release import release
-from newsclaims.schemas import errors as schema_errors
-from newsclaims.tables import table_specs
+from newsclaims.core.errors import has_errors
+from newsclaims.core.schemas import errors as schema_errors
+from newsclaims.export.convert import convert
+from newsclaims.release.release import release
+from newsclaims.release.tables import table_specs
 
 FIXTURES = Path(__file__).parent / "fixtures" / "release"
 BASE = FIXTURES / "base.json"
@@ -36,7 +36,7 @@ def _tasks(name: str = "base.json") -> list[dict]:
 
 
 def _split(article_id: str) -> str:
-    """The documented rule, recomputed here independently of newsclaims.versions."""
+    """The documented rule, recomputed here independently of newsclaims.release.versions."""
     bucket = int(hashlib.sha256(f"newsclaims-split:{article_id}".encode()).hexdigest()[:8], 16)
     bucket %= 100
     return "train" if bucket < 80 else "validation" if bucket < 90 else "test"
@@ -274,7 +274,7 @@ def test_release_cli_allocator_is_jemalloc_unless_the_user_chose(chosen, expecte
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
     if chosen:
         env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
-    code = "from newsclaims.release import prefer_jemalloc; print(prefer_jemalloc())"
+    code = "from newsclaims.release.release import prefer_jemalloc; print(prefer_jemalloc())"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == expected

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from datasets import Features
 
-from newsclaims.release import release
-from newsclaims.tables import table_specs
+from newsclaims.release.release import release
+from newsclaims.release.tables import table_specs
 
 BASE = Path(__file__).parent / "fixtures" / "release" / "base.json"
 SECTIONS = ("Motivation", "Composition", "Collection process", "Labelling", "Uses",

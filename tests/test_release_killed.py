@@ -1,6 +1,6 @@
 """A release killed half-way leaves no vX.Y.Z behind, and the next run succeeds.
 
-The child process is a real `newsclaims.release.release` call whose Parquet writer
+The child process is a real `newsclaims.release.release.release` call whose Parquet writer
 is wrapped to touch a marker and sleep after the first file, so the test can SIGKILL
 it mid-write; nothing in the library knows about the test.
 """
@@ -15,15 +15,15 @@ import textwrap
 import time
 from pathlib import Path
 
-from newsclaims.release import TEMP_PREFIX, release
-from newsclaims.verify import verify
+from newsclaims.release.release import TEMP_PREFIX, release
+from newsclaims.release.verify import verify
 
 BASE = Path(__file__).parent / "fixtures" / "release" / "base.json"
 
 CHILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    import newsclaims.release as r
+    import newsclaims.release.release as r
 
     marker = Path(sys.argv[2])
     original = r.write_sorted_splits

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from newsclaims.scheme import load_scheme
-from newsclaims.tables import conll2003_map
-from newsclaims.tokens import bio_tags, entity_layer, sentences, to_conll, tokenize
+from newsclaims.core.scheme import load_scheme
+from newsclaims.release.tables import conll2003_map
+from newsclaims.release.tokens import bio_tags, entity_layer, sentences, to_conll, tokenize
 
 
 def _span(text: str, words: str, label: str, occurrence: int = 1) -> dict:

@@ -6,9 +6,9 @@ import copy
 
 import pytest
 
-from newsclaims.errors import NewsclaimsError
-from newsclaims.ids import article_id
-from newsclaims.schemas import describe, errors, load_schema
+from newsclaims.core.errors import NewsclaimsError
+from newsclaims.core.ids import article_id
+from newsclaims.core.schemas import describe, errors, load_schema
 
 TEXT = "Officials said the bridge would reopen in May."
 TASK = {

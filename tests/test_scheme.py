@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from label_studio_sdk.label_interface import LabelInterface
 
-from newsclaims.errors import NewsclaimsError
-from newsclaims.scheme import RELATION_ENDPOINTS, load_scheme, parse_scheme
+from newsclaims.core.errors import NewsclaimsError
+from newsclaims.core.scheme import RELATION_ENDPOINTS, load_scheme, parse_scheme
 
 DESIGN = Path(__file__).resolve().parents[1] / "docs" / "DESIGN.md"
 

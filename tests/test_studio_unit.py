@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsclaims import studio as server
-from newsclaims.articles import load_push_input
-from newsclaims.errors import NewsclaimsError, Severity
-from newsclaims.ids import article_id
-from newsclaims.labelstudio import _result_names, push, scheme_names
-from newsclaims.pull import _new_export_path, slugify
-from newsclaims.scheme import load_scheme
+from newsclaims.core.articles import load_push_input
+from newsclaims.core.errors import NewsclaimsError, Severity
+from newsclaims.core.ids import article_id
+from newsclaims.core.scheme import load_scheme
+from newsclaims.studio import server
+from newsclaims.studio.client import _result_names, scheme_names
+from newsclaims.studio.pull import _new_export_path, slugify
+from newsclaims.studio.push import push
 
 
 def _article(text: str, **extra) -> dict:

@@ -9,12 +9,12 @@ import pytest
 import yaml
 from label_studio_sdk.label_interface import LabelInterface
 
-from newsclaims.errors import NewsclaimsError
-from newsclaims.ids import article_id
-from newsclaims.ingest import ingest
-from newsclaims.schemas import errors as schema_errors
-from newsclaims.scheme import load_scheme
-from newsclaims.surface import load_surface_gold, to_export_task, to_result
+from newsclaims.core.errors import NewsclaimsError
+from newsclaims.core.ids import article_id
+from newsclaims.core.schemas import errors as schema_errors
+from newsclaims.core.scheme import load_scheme
+from newsclaims.ingest.ingest import ingest
+from newsclaims.review.surface import load_surface_gold, to_export_task, to_result
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_GOLD = ROOT / "dataset" / "gold" / "seed-000_3555f0db28fc0288.yaml"

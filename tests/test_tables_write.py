@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from newsclaims import tables
-from newsclaims.tables import SPLITS, TableBuilder, table_spec, write_sorted_splits
+from newsclaims.release import tables
+from newsclaims.release.tables import SPLITS, TableBuilder, table_spec, write_sorted_splits
 
 
 def _span(i: int) -> dict:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from newsclaims.errors import NewsclaimsError, Severity
-from newsclaims.validate import fix_offsets, validate
+from newsclaims.core.errors import NewsclaimsError, Severity
+from newsclaims.export.validate import fix_offsets, validate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 E, W = Severity.ERROR, Severity.WARNING

@@ -9,9 +9,9 @@ import copy
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from newsclaims.errors import Severity
-from newsclaims.offsets import Utf16Index, repair_result, to_utf16
-from newsclaims.rules import check_result
+from newsclaims.core.errors import Severity
+from newsclaims.core.offsets import Utf16Index, repair_result, to_utf16
+from newsclaims.core.result_rules import check_result
 
 PIECES = ["a", "Bo", " ", "\r\n", "\n", "é", "e\u0301", "😀", "👩\u200d👩\u200d👧", "𝒜", "中",
           "\U0001f1fa\U0001f1f8", '"', "“", "!"]

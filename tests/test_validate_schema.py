@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from newsclaims.schemas import errors, load_schema
-from newsclaims.validate import validate
+from newsclaims.core.schemas import errors, load_schema
+from newsclaims.export.validate import validate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 READABLE = sorted(
@@ -60,7 +60,7 @@ def _mutations() -> list[tuple[str, object]]:
 
 @pytest.mark.parametrize(("where", "value"), _mutations())
 def test_plain_envelope_check_never_accepts_what_the_schema_rejects(where, value) -> None:
-    from newsclaims.validate import _plain_envelope_ok
+    from newsclaims.export.validate import _plain_envelope_ok
 
     [task] = json.loads((FIXTURES / "clean.json").read_text("utf-8"))[:1]
     *parents, last = where.split(".")

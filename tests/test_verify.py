@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from newsclaims.cli import app
-from newsclaims.release import release
-from newsclaims.verify import verify
+from newsclaims.release.release import release
+from newsclaims.release.verify import verify
 
 BASE = Path(__file__).parent / "fixtures" / "release" / "base.json"
 

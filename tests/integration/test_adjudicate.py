@@ -7,13 +7,14 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from newsclaims.adjudicate import MODEL_VERSION_PREFIX, adjudicate
 from newsclaims.cli import app
-from newsclaims.convert import parse_result
-from newsclaims.export import read_export
-from newsclaims.ids import article_id
-from newsclaims.labelstudio import existing_article_ids, push
-from newsclaims.pull import pull
+from newsclaims.core.ids import article_id
+from newsclaims.export.convert import parse_result
+from newsclaims.export.reader import read_export
+from newsclaims.review.adjudicate import MODEL_VERSION_PREFIX, adjudicate
+from newsclaims.studio.client import existing_article_ids
+from newsclaims.studio.pull import pull
+from newsclaims.studio.push import push
 
 pytestmark = pytest.mark.integration
 

@@ -19,8 +19,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from newsclaims.labelstudio import existing_article_ids, push
-from newsclaims.scheme import load_scheme
+from newsclaims.core.scheme import load_scheme
+from newsclaims.studio.client import existing_article_ids
+from newsclaims.studio.push import push
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

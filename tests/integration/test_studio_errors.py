@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from newsclaims.errors import NewsclaimsError
-from newsclaims.ids import article_id
-from newsclaims.labelstudio import ensure_project, existing_article_ids, push
-from newsclaims.scheme import load_scheme, parse_scheme
-from newsclaims.studio import ENV_API_KEY, ENV_URL, free_port
+from newsclaims.core.errors import NewsclaimsError
+from newsclaims.core.ids import article_id
+from newsclaims.core.scheme import load_scheme, parse_scheme
+from newsclaims.studio.client import ensure_project, existing_article_ids
+from newsclaims.studio.push import push
+from newsclaims.studio.server import ENV_API_KEY, ENV_URL, free_port
 
 pytestmark = pytest.mark.integration
 

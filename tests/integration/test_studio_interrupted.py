@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from newsclaims.ids import article_id
-from newsclaims.labelstudio import existing_article_ids, find_project, push
+from newsclaims.core.ids import article_id
+from newsclaims.studio.client import existing_article_ids, find_project
+from newsclaims.studio.push import push
 
 pytestmark = pytest.mark.integration
 

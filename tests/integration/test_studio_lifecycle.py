@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SERVER_VENV, TEMPLATE, _build_template, os_free_port
-from newsclaims.studio import (
+from newsclaims.studio.server import (
     ENV_API_KEY,
     ENV_DIR,
     ENV_URL,

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from newsclaims.ids import article_id
-from newsclaims.labelstudio import existing_article_ids, push
-from newsclaims.pull import pull
-from newsclaims.scheme import load_scheme
+from newsclaims.core.ids import article_id
+from newsclaims.core.scheme import load_scheme
+from newsclaims.studio.client import existing_article_ids
+from newsclaims.studio.pull import pull
+from newsclaims.studio.push import push
 
 pytestmark = pytest.mark.integration
 
@@ -205,8 +206,8 @@ def test_push_attaches_suggestions_by_default_and_none_with_no_predictions(
     import subprocess
     import sys
 
+    from newsclaims.export.validate import validate
     from newsclaims.preannotate import MODEL_VERSION, preannotate
-    from newsclaims.validate import validate
 
     conn = studio.connect()
     pushed = push([_article(TEXT)], project_title=project_title, studio=conn)

@@ -11,7 +11,7 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 
-from newsclaims.errors import ExitCode, NewsclaimsError, Problem, has_errors, summarize
+from newsclaims.core.errors import ExitCode, NewsclaimsError, Problem, has_errors, summarize
 
 F = TypeVar("F", bound=Callable[..., Any])
 

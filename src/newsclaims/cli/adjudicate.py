@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from newsclaims import labelstudio
-from newsclaims.adjudicate import adjudicate, needing_adjudication
 from newsclaims.cli._output import (
     emit_json,
     exit_code_for,
@@ -16,7 +14,9 @@ from newsclaims.cli._output import (
     print_problems,
     problems_document,
 )
-from newsclaims.export import read_export
+from newsclaims.export.reader import read_export
+from newsclaims.review.adjudicate import adjudicate, needing_adjudication
+from newsclaims.studio import client
 
 
 @handle_errors
@@ -24,7 +24,7 @@ def adjudicate_command(
     export: Annotated[Path, typer.Argument(help="Native Label Studio JSON export.")],
     project: Annotated[
         str, typer.Option("--project", help="Project title.")
-    ] = labelstudio.DEFAULT_PROJECT,
+    ] = client.DEFAULT_PROJECT,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="List what needs adjudication; send nothing.")
     ] = False,

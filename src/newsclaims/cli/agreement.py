@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from newsclaims.agreement import agreement
 from newsclaims.cli._output import emit_json, handle_errors
-from newsclaims.export import iter_tasks
+from newsclaims.export.reader import iter_tasks
+from newsclaims.review.agreement import agreement
 
 
 @handle_errors

@@ -13,9 +13,9 @@ from typing import Annotated
 import typer
 
 from newsclaims.cli._output import emit_json, handle_errors
-from newsclaims.errors import ExitCode
-from newsclaims.evaluate import evaluate, format_table, read_predictions
-from newsclaims.export import read_export
+from newsclaims.core.errors import ExitCode
+from newsclaims.export.reader import read_export
+from newsclaims.review.evaluate import evaluate, format_table, read_predictions
 
 
 @handle_errors

@@ -1,4 +1,4 @@
-"""`newsclaims ingest PATH... -o articles.jsonl`: a thin layer over newsclaims.ingest."""
+"""`newsclaims ingest PATH... -o articles.jsonl`: a thin layer over newsclaims.ingest.ingest."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from newsclaims.cli._output import (
     print_problems,
     problems_document,
 )
-from newsclaims.errors import NewsclaimsError, summarize
-from newsclaims.ingest import ingest, parse_debris_rules, write_articles
+from newsclaims.core.errors import NewsclaimsError, summarize
+from newsclaims.ingest.ingest import ingest, parse_debris_rules, write_articles
 
 
 def _plural(n: int, word: str) -> str:

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from newsclaims import labelstudio
 from newsclaims.cli._output import emit_json, handle_errors
-from newsclaims.pull import pull as pull_export
+from newsclaims.studio import client
+from newsclaims.studio.pull import pull as pull_export
 
 
 @handle_errors
@@ -19,7 +19,7 @@ def pull(
     ],
     project: Annotated[
         str, typer.Option("--project", help="Project title.")
-    ] = labelstudio.DEFAULT_PROJECT,
+    ] = client.DEFAULT_PROJECT,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Export every task (annotations, full predictions) as native JSON + .meta.json."""

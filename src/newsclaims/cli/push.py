@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from newsclaims import labelstudio
 from newsclaims.cli._output import (
     emit_json,
     exit_code_for,
@@ -15,6 +14,8 @@ from newsclaims.cli._output import (
     print_problems,
     problems_document,
 )
+from newsclaims.studio import client
+from newsclaims.studio import push as pushing
 
 
 @handle_errors
@@ -24,7 +25,7 @@ def push(
     ],
     project: Annotated[
         str, typer.Option("--project", help="Project title.")
-    ] = labelstudio.DEFAULT_PROJECT,
+    ] = client.DEFAULT_PROJECT,
     predictions: Annotated[
         Path | None,
         typer.Option(
@@ -38,11 +39,11 @@ def push(
     ] = False,
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1)
-    ] = labelstudio.DEFAULT_BATCH_SIZE,
+    ] = pushing.DEFAULT_BATCH_SIZE,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Validate, ensure the project from label_config.xml, import what is not there yet."""
-    result = labelstudio.push(
+    result = pushing.push(
         articles,
         project_title=project,
         predictions=predictions,

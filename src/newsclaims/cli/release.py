@@ -14,9 +14,9 @@ from newsclaims.cli._output import (
     print_problems,
     problems_document,
 )
-from newsclaims.errors import Severity
-from newsclaims.release import prefer_jemalloc
-from newsclaims.release import release as build_release
+from newsclaims.core.errors import Severity
+from newsclaims.release.release import prefer_jemalloc
+from newsclaims.release.release import release as build_release
 
 
 @handle_errors

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from newsclaims import studio as server
 from newsclaims.cli._output import emit_json, handle_errors
-from newsclaims.errors import ExitCode
+from newsclaims.core.errors import ExitCode
+from newsclaims.studio import server
 
 studio_app = typer.Typer(
     help="Run a local Label Studio (127.0.0.1, SQLite under .labelstudio/).",

@@ -20,8 +20,8 @@ from newsclaims.cli._output import (
     print_problems,
     problems_document,
 )
-from newsclaims.errors import summarize
-from newsclaims.validate import ValidationReport, fix_offsets, validate
+from newsclaims.core.errors import summarize
+from newsclaims.export.validate import ValidationReport, fix_offsets, validate
 
 
 @handle_errors

@@ -14,7 +14,7 @@ from newsclaims.cli._output import (
     print_problems,
     problems_document,
 )
-from newsclaims.verify import verify as verify_release
+from newsclaims.release.verify import verify as verify_release
 
 
 @handle_errors

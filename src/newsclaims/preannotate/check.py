@@ -1,14 +1,14 @@
 """Check a result list against label_config.xml before it leaves pre-annotation, with
-the project's one validator (`newsclaims.validate.check_result`): a prediction that
+the project's one validator (`newsclaims.core.result_rules.check_result`): a prediction that
 Label Studio would accept but show wrongly is a bug here, never a line written."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from newsclaims.errors import Severity
-from newsclaims.scheme import Scheme
-from newsclaims.validate import check_result
+from newsclaims.core.errors import Severity
+from newsclaims.core.result_rules import check_result
+from newsclaims.core.scheme import Scheme
 
 
 def result_errors(

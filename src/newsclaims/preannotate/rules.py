@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from newsclaims.errors import NewsclaimsError
-from newsclaims.scheme import RELATION_ENDPOINTS, Scheme, load_scheme
+from newsclaims.core.errors import NewsclaimsError
+from newsclaims.core.scheme import RELATION_ENDPOINTS, Scheme, load_scheme
 
 MODEL_VERSION = "rules-2026.11"
 RULES_DIR = Path(__file__).resolve().parent / "rules"

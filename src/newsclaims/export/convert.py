@@ -1,0 +1,419 @@
+"""Native Label Studio export → canonical records (the contract in helper_brief.md).
+
+`parse_result` turns one annotation's (or prediction's) `result` list into span and
+relation rows; `claims_from` folds them into one row per CLAIM; `convert` does that
+for every task of an export and adds articles and annotation provenance. Annotators
+leave this module only as salted pseudonyms of their user id.
+
+Conversion does not judge the data (that is `newsclaims.export.validate`); it reports, as
+problems, every result item it could not turn into a row, so nothing is dropped
+silently. Offsets are code points into `data.text`; a span's text is taken from
+`data.text`, with surrounding whitespace trimmed and `trimmed` set.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsclaims.core.errors import NewsclaimsError, Problem, Severity
+from newsclaims.core.ids import article_id as compute_article_id
+from newsclaims.core.ids import pseudonym
+from newsclaims.core.scheme import RELATION_ENDPOINTS, Scheme, load_scheme
+from newsclaims.export.reader import iter_tasks
+
+# The label names come from the scheme's relation rules, never typed here.
+CLAIM_LABEL, SOURCE_LABEL = RELATION_ENDPOINTS["source"]
+CUE_LABEL = RELATION_ENDPOINTS["cue"][1]
+
+ARTICLE_FIELDS = ("title", "source", "url", "published", "tags", "language")
+
+
+@dataclass(slots=True)
+class ParsedResult:
+    spans: list[dict[str, Any]]
+    relations: list[dict[str, Any]]
+    problems: list[Problem]
+
+
+@dataclass(slots=True)
+class Records:
+    articles: list[dict[str, Any]] = field(default_factory=list)
+    annotations: list[dict[str, Any]] = field(default_factory=list)
+    spans: list[dict[str, Any]] = field(default_factory=list)
+    relations: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _problem(code: str, message: str, region_id: Any = None, **extra: Any) -> Problem:
+    return Problem(
+        Severity.ERROR,
+        code,
+        message,
+        region_id=None if region_id is None else str(region_id),
+        extra=extra,
+    )
+
+
+def parse_result(
+    result: list[dict[str, Any]], text: str, *, scheme: Scheme | None = None
+) -> ParsedResult:
+    """Span and relation rows of one `result` list; pure (no I/O beyond the cached scheme).
+
+    Per-region choices (separate result items reusing their region's id) are folded
+    into the span of the label they apply to. Items that cannot become a row are
+    skipped and reported as error problems carrying the region id.
+    """
+    scheme = scheme or load_scheme()
+    choice_columns = tuple(scheme.choices)
+    problems: list[Problem] = []
+    spans: list[dict[str, Any]] = []
+    spans_of_region: dict[str, list[dict[str, Any]]] = {}
+    choice_items: list[dict[str, Any]] = []
+    relation_items: list[dict[str, Any]] = []
+    if not isinstance(result, list):
+        return ParsedResult([], [], [_problem("result-invalid", "result is not a list")])
+
+    for item in result:
+        kind = item.get("type") if isinstance(item, dict) else None
+        if kind == "labels":
+            span = _span(item, text, choice_columns, problems)
+            if span is not None:
+                spans.append(span)
+                spans_of_region.setdefault(span["region_id"], []).append(span)
+        elif kind == "choices":
+            choice_items.append(item)
+        elif kind == "relation":
+            relation_items.append(item)
+        else:
+            region = item.get("id") if isinstance(item, dict) else None
+            problems.append(
+                _problem(
+                    "result-item-invalid",
+                    f"result item of type {kind!r} is not a labels, choices or relation item",
+                    region,
+                )
+            )
+
+    for item in choice_items:
+        _fold_choice(item, spans_of_region, scheme, problems)
+    relations = [
+        row for item in relation_items for row in _relations(item, spans_of_region, problems)
+    ]
+    return ParsedResult(spans, relations, problems)
+
+
+def _span(
+    item: dict[str, Any], text: str, choice_columns: tuple[str, ...], problems: list[Problem]
+) -> dict[str, Any] | None:
+    region_id = item.get("id")
+    value = item.get("value")
+    if not isinstance(region_id, str) or not region_id or not isinstance(value, dict):
+        problems.append(
+            _problem("result-item-invalid", "labels item without an id or value", region_id)
+        )
+        return None
+    start, end, labels = value.get("start"), value.get("end"), value.get("labels")
+    if type(start) is not int or type(end) is not int:
+        problems.append(
+            _problem("result-item-invalid", "labels item without integer start/end", region_id)
+        )
+        return None
+    if not isinstance(labels, list) or len(labels) != 1 or not isinstance(labels[0], str):
+        problems.append(
+            _problem(
+                "label-count",
+                f"region must carry exactly one label, has {labels!r}",
+                region_id,
+            )
+        )
+        return None
+    if start < 0 or end > len(text):
+        problems.append(
+            _problem(
+                "offset-out-of-range",
+                f"span {start}..{end} is outside the text (length {len(text)})",
+                region_id,
+            )
+        )
+        return None
+    if start >= end:
+        problems.append(_problem("span-empty", f"start {start} >= end {end}", region_id))
+        return None
+    raw = text[start:end]
+    if "text" in value and value["text"] != raw:
+        problems.append(
+            _problem(
+                "text-mismatch",
+                f"value.text {_short(value['text'])} != text[{start}:{end}] {_short(raw)}",
+                region_id,
+            )
+        )
+    stripped = raw.strip()
+    if not stripped:
+        problems.append(_problem("span-blank", "span is only whitespace", region_id))
+        return None
+    lead = len(raw) - len(raw.lstrip())
+    span = {
+        "region_id": region_id,
+        "layer": item.get("from_name"),
+        "label": labels[0],
+        "start": start + lead,
+        "end": start + lead + len(stripped),
+        "text": stripped,
+        "trimmed": len(stripped) != len(raw),
+    }
+    for column in choice_columns:
+        span[column] = None
+    return span
+
+
+def _fold_choice(
+    item: dict[str, Any],
+    spans_of_region: dict[str, list[dict[str, Any]]],
+    scheme: Scheme,
+    problems: list[Problem],
+) -> None:
+    region_id, control = item.get("id"), item.get("from_name")
+    choice = scheme.choices.get(control) if isinstance(control, str) else None
+    if choice is None or not choice.per_region:
+        problems.append(
+            _problem("control-unknown", f"{control!r} is not a per-region choice", region_id)
+        )
+        return
+    value = item.get("value")
+    values = value.get("choices") if isinstance(value, dict) else None
+    if not isinstance(values, list) or len(values) != 1 or not isinstance(values[0], str):
+        problems.append(
+            _problem("choice-count", f"{control} must have exactly one value, has {values!r}",
+                     region_id)
+        )
+        return
+    rows = spans_of_region.get(region_id) if isinstance(region_id, str) else None
+    if not rows:
+        problems.append(
+            _problem("choice-orphan", f"{control} choice has no region with id {region_id!r}",
+                     region_id)
+        )
+        return
+    targets = [row for row in rows if choice.applies_to in (None, row["label"])]
+    if not targets:
+        labels = ", ".join(row["label"] for row in rows)
+        problems.append(
+            _problem(
+                "choice-wrong-label",
+                f"{control} applies to {choice.applies_to}, region is {labels}",
+                region_id,
+            )
+        )
+        return
+    for row in targets:
+        row[control] = values[0]
+
+
+def _relations(
+    item: dict[str, Any],
+    spans_of_region: dict[str, list[dict[str, Any]]],
+    problems: list[Problem],
+) -> list[dict[str, Any]]:
+    from_id, to_id = item.get("from_id"), item.get("to_id")
+    if item.get("direction") == "left":  # the arrow was flipped in the UI: to → from
+        from_id, to_id = to_id, from_id
+    where = f"{from_id}->{to_id}"
+    labels = item.get("labels")
+    if not isinstance(labels, list) or not labels or not all(isinstance(x, str) for x in labels):
+        problems.append(_problem("relation-untyped", f"relation {where} has no type", from_id))
+        return []
+    sources = spans_of_region.get(from_id) if isinstance(from_id, str) else None
+    targets = spans_of_region.get(to_id) if isinstance(to_id, str) else None
+    if not sources or not targets:
+        missing = from_id if not sources else to_id
+        problems.append(
+            _problem(
+                "relation-dangling",
+                f"relation {where} refers to {missing!r}, not a region of this annotation",
+                from_id,
+            )
+        )
+        return []
+    rows = []
+    for kind in labels:
+        want_from, want_to = RELATION_ENDPOINTS.get(kind, (None, None))
+        rows.append(
+            {
+                "from_id": from_id,
+                "to_id": to_id,
+                "type": kind,
+                "from_label": _endpoint_label(sources, want_from),
+                "to_label": _endpoint_label(targets, want_to),
+            }
+        )
+    return rows
+
+
+def _endpoint_label(rows: list[dict[str, Any]], wanted: str | None) -> str:
+    """The region's label that the relation rule expects, else its first label."""
+    for row in rows:
+        if row["label"] == wanted:
+            return wanted
+    return rows[0]["label"]
+
+
+def claims_from(
+    spans: list[dict[str, Any]], relations: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """One row per CLAIM span with its first linked source and cue (by start offset)."""
+    by_key = {(s["region_id"], s["label"]): s for s in spans}
+    linked: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for rel in relations:
+        kind = rel["type"]
+        if kind not in RELATION_ENDPOINTS:
+            continue
+        target = by_key.get((rel["to_id"], RELATION_ENDPOINTS[kind][1]))
+        if target is not None:
+            linked.setdefault(rel["from_id"], {}).setdefault(kind, []).append(target)
+    claims = []
+    for span in spans:
+        if span["label"] != CLAIM_LABEL:
+            continue
+        links = linked.get(span["region_id"], {})
+        sources = _distinct_by_start(links.get("source", []))
+        cues = _distinct_by_start(links.get("cue", []))
+        source = sources[0] if sources else {}
+        cue = cues[0] if cues else {}
+        claims.append(
+            {
+                "claim_id": span["region_id"],
+                "claim_text": span["text"],
+                "claim_start": span["start"],
+                "claim_end": span["end"],
+                "attribution_type": span.get("attribution_type"),
+                "certainty": span.get("certainty"),
+                "source_id": source.get("region_id"),
+                "source_text": source.get("text"),
+                "source_start": source.get("start"),
+                "source_end": source.get("end"),
+                "source_type": source.get("source_type"),
+                "cue_id": cue.get("region_id"),
+                "cue_text": cue.get("text"),
+                "cue_start": cue.get("start"),
+                "cue_end": cue.get("end"),
+                "n_sources": len(sources),
+                "n_cues": len(cues),
+            }
+        )
+    return claims
+
+
+def _distinct_by_start(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    unique = {row["region_id"]: row for row in rows}
+    return sorted(unique.values(), key=lambda r: (r["start"], r["end"], r["region_id"]))
+
+
+def annotator_pseudonym(completed_by: Any, salt: str) -> str | None:
+    """Pseudonym of the annotating user's id; `completed_by` is an id or a user object."""
+    user_id = completed_by.get("id") if isinstance(completed_by, dict) else completed_by
+    if user_id is None or isinstance(user_id, (dict, list, bool)):
+        return None
+    return pseudonym(str(user_id), salt)
+
+
+def convert(
+    tasks: Iterable[dict[str, Any]] | str | Path, *, salt: str, scheme: Scheme | None = None
+) -> Records:
+    """Canonical records for every task of an export (tasks, or the path of an export)."""
+    if not salt:
+        raise NewsclaimsError("converting needs a non-empty pseudonym salt (from configuration)")
+    scheme = scheme or load_scheme()
+    if isinstance(tasks, (str, Path)):
+        tasks = iter_tasks(tasks)
+    records = Records()
+    for task in tasks:
+        _convert_task(task, salt, scheme, records)
+    return records
+
+
+def _convert_task(task: dict[str, Any], salt: str, scheme: Scheme, records: Records) -> None:
+    task_id = task.get("id")
+    data = task.get("data")
+    text = data.get("text") if isinstance(data, dict) else None
+    if not isinstance(text, str):
+        records.problems.append(
+            Problem(Severity.ERROR, "task-no-text", "task has no data.text; skipped",
+                    task_id=task_id)
+        )
+        return
+    article = data.get("article_id") or compute_article_id(text)
+    records.articles.append(
+        {
+            "article_id": article,
+            "task_id": task_id,
+            **{name: data.get(name) for name in ARTICLE_FIELDS},
+            "text": text,
+        }
+    )
+    if records.articles[-1]["tags"] is None:
+        records.articles[-1]["tags"] = []
+    annotations = task.get("annotations") or []
+    for annotation in annotations:
+        if not isinstance(annotation, dict):
+            records.problems.append(
+                Problem(Severity.ERROR, "annotation-invalid", "annotation is not an object",
+                        task_id=task_id, article_id=article)
+            )
+            continue
+        annotation_id = annotation.get("id")
+        if annotation.get("was_cancelled"):
+            records.problems.append(
+                Problem(Severity.INFO, "annotation-cancelled",
+                        "cancelled (skipped) annotation left out",
+                        task_id=task_id, article_id=article, annotation_id=annotation_id)
+            )
+            continue
+        _convert_annotation(annotation, task_id, article, text, salt, scheme, records)
+
+
+def _convert_annotation(
+    annotation: dict[str, Any],
+    task_id: Any,
+    article: str,
+    text: str,
+    salt: str,
+    scheme: Scheme,
+    records: Records,
+) -> None:
+    annotation_id = annotation.get("id")
+    annotator = annotator_pseudonym(annotation.get("completed_by"), salt)
+    parsed = parse_result(annotation.get("result") or [], text, scheme=scheme)
+    place = {"article_id": article, "annotation_id": annotation_id, "annotator": annotator}
+    records.problems.extend(
+        dataclasses.replace(p, task_id=task_id, article_id=article, annotation_id=annotation_id)
+        for p in parsed.problems
+    )
+    records.annotations.append(
+        {
+            "annotation_id": annotation_id,
+            "task_id": task_id,
+            "article_id": article,
+            "annotator": annotator,
+            "created_at": annotation.get("created_at"),
+            "updated_at": annotation.get("updated_at"),
+            "lead_time": annotation.get("lead_time"),
+            "ground_truth": bool(annotation.get("ground_truth")),
+            "n_regions": len({s["region_id"] for s in parsed.spans}),
+            "n_relations": len(parsed.relations),
+        }
+    )
+    records.spans.extend({**place, **span} for span in parsed.spans)
+    records.relations.extend({**place, **rel} for rel in parsed.relations)
+    claims = claims_from(parsed.spans, parsed.relations)
+    records.claims.extend({**place, **claim} for claim in claims)
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"

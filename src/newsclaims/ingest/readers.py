@@ -1,0 +1,320 @@
+"""One small pure function per input format: bytes in, raw article records out.
+
+Like spaCy's training converters, a reader only knows its format's layout: it
+decodes, finds the records and maps field names. It does not normalise text,
+compute ids or validate (that is `newsclaims.ingest.ingest`, the same for every format).
+A reader never raises on bad data: it returns a `Problem` per bad file, line or row.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from newsclaims.core.errors import Problem, Severity
+from newsclaims.ingest.tags import split_tag_line
+
+FIELDS = ("text", "title", "url", "published", "tags", "source", "language")
+
+# Input names accepted for each article field, in order of preference (matched
+# case-insensitively). The first one present wins; the rest are reported as unused.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "text": ("text", "body", "content", "article", "article_text", "full_text", "story"),
+    "title": ("title", "headline", "heading"),
+    "url": ("url", "link", "href", "permalink"),
+    "published": (
+        "published", "published_at", "publish_date", "pub_date", "date_published",
+        "datepublished", "date",
+    ),
+    "tags": ("tags", "keywords", "categories", "topics"),
+    "source": ("source", "outlet", "publisher", "site", "sitename", "site_name"),
+    "language": ("language", "lang", "locale"),
+}
+
+# A line that ends a sentence (optionally inside closing quotes) is body text, not a title.
+_SENTENCE_END = re.compile(r"[.,;:]['\"’”»)]*$")
+TITLE_MAX_CHARS = 250
+SINGLE_TAG_MAX_WORDS = 4
+
+
+@dataclass(slots=True)
+class RawArticle:
+    """Fields as found in the input (not yet normalised) and where they were found."""
+
+    fields: dict[str, Any]
+    line: int | None = None
+    unused: list[str] = field(default_factory=list)
+    # The text still starts with the scraped header (tag line, title): ingest splits
+    # it off with `split_header` after normalising and removing debris.
+    has_header: bool = False
+
+
+@dataclass(slots=True)
+class ReadResult:
+    articles: list[RawArticle] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _error(code: str, message: str, file: str, line: int | None = None) -> Problem:
+    return Problem(Severity.ERROR, code, message, file=file, line=line)
+
+
+def decode_utf8(data: bytes, file: str, line_offset: int = 0) -> str | Problem:
+    """Strict UTF-8 (a leading BOM is dropped); a Problem naming line and byte if invalid."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1 + line_offset
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        bad = data[exc.start : exc.end].hex(" ")
+        return _error(
+            "I002",
+            f"not valid UTF-8 (byte 0x{bad} at column {column}); re-save the file as UTF-8",
+            file,
+            line,
+        )
+
+
+def _map_record(record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Article fields from a record's keys via ALIASES; the keys no field used."""
+    by_name = {str(key).strip().lower(): key for key in record}
+    fields: dict[str, Any] = {}
+    used: set[str] = set()
+    for name, aliases in ALIASES.items():
+        for alias in aliases:
+            key = by_name.get(alias)
+            if key is not None and record[key] not in (None, ""):
+                fields[name] = record[key]
+                used.add(key)
+                break
+    return fields, [str(key) for key in record if key not in used]
+
+
+def _record_from(value: Any, file: str, line: int | None) -> RawArticle | Problem:
+    if isinstance(value, dict) and isinstance(value.get("data"), dict):
+        value = value["data"]  # a Label Studio task: the article is its data
+    if not isinstance(value, dict):
+        kind = type(value).__name__
+        return _error("I008", f"record is a JSON {kind}, not an object", file, line)
+    fields, unused = _map_record(value)
+    return RawArticle(fields, line, unused)
+
+
+# --- .txt -------------------------------------------------------------------------
+
+
+def _is_title_like(line: str) -> bool:
+    return len(line) <= TITLE_MAX_CHARS and not _SENTENCE_END.search(line)
+
+
+def _is_single_tag(line: str) -> bool:
+    """A short run of capitalised words (`Politics`, `Donald Trump`): a one-tag line."""
+    words = line.split()
+    return len(words) <= SINGLE_TAG_MAX_WORDS and all(w[0].isupper() or w[0].isdigit()
+                                                       for w in words)
+
+
+def split_header(lines: list[str]) -> tuple[list[str], str | None, list[str]]:
+    """(tags, title, body lines) of a scraped article: see docs/ingest.md, "The .txt layout".
+
+    The first non-blank line is a tag line when it and the next non-blank line are
+    both title-like (short, not ending like a sentence), a body follows, and the
+    first line either splits into two or more tags or is a short run of capitalised
+    words (one tag). A title is a title-like first line followed by a body.
+    """
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    tags: list[str] = []
+    if len(content) >= 3:
+        first, second = lines[content[0]].strip(), lines[content[1]].strip()
+        candidate = split_tag_line(first)
+        if (_is_title_like(first) and _is_title_like(second)
+                and (len(candidate) >= 2 or _is_single_tag(first))):
+            tags = candidate
+            content = content[1:]
+    title = None
+    if len(content) >= 2 and _is_title_like(lines[content[0]].strip()):
+        title = lines[content[0]].strip()
+        content = content[1:]
+    body = lines[content[0] :] if content else []
+    return tags, title, body
+
+
+def read_txt(data: bytes, file: str) -> ReadResult:
+    """One article per file in the seed's scraped layout (tag line, title, body)."""
+    text = decode_utf8(data, file)
+    if isinstance(text, Problem):
+        return ReadResult(problems=[text])
+    return ReadResult([RawArticle({"text": text}, has_header=True)])
+
+
+# --- .jsonl / .json ---------------------------------------------------------------
+
+
+def read_jsonl(data: bytes, file: str) -> ReadResult:
+    """One JSON object per line; blank lines are skipped; a bad line does not stop the rest."""
+    result = ReadResult()
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if not raw.strip():
+            continue
+        line = decode_utf8(raw, file, line_offset=number - 1)
+        if isinstance(line, Problem):
+            result.problems.append(line)
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            result.problems.append(_error("I005", f"not JSON: {exc.msg} (column {exc.colno})",
+                                          file, number))
+            continue
+        record = _record_from(value, file, number)
+        if isinstance(record, Problem):
+            result.problems.append(record)
+        else:
+            result.articles.append(record)
+    return result
+
+
+def read_json(data: bytes, file: str) -> ReadResult:
+    """A JSON array of article objects, or one object; each record keeps its line."""
+    text = decode_utf8(data, file)
+    if isinstance(text, Problem):
+        return ReadResult(problems=[text])
+    decoder = json.JSONDecoder()
+    result = ReadResult()
+    try:
+        start = len(text) - len(text.lstrip())
+        if not text.startswith("[", start):
+            value, end = decoder.raw_decode(text, start)
+            items = [(value, start)]
+        else:
+            items, end = _array_items(decoder, text, start)
+        if text[end:].strip():
+            raise json.JSONDecodeError("extra data after the JSON value", text, end)
+    except json.JSONDecodeError as exc:
+        return ReadResult(problems=[_error("I005", f"not JSON: {exc.msg} (column {exc.colno})",
+                                           file, exc.lineno)])
+    for value, position in items:
+        record = _record_from(value, file, text.count("\n", 0, position) + 1)
+        if isinstance(record, Problem):
+            result.problems.append(record)
+        else:
+            result.articles.append(record)
+    return result
+
+
+def _array_items(decoder: json.JSONDecoder, text: str, start: int) -> tuple[list, int]:
+    """Decode `[a, b, ...]` item by item so each item's position (hence line) is known."""
+    items: list[tuple[Any, int]] = []
+    ws = re.compile(r"\s*")
+    pos = ws.match(text, start + 1).end()
+    if text.startswith("]", pos):
+        return items, pos + 1
+    while True:
+        value, end = decoder.raw_decode(text, pos)
+        items.append((value, pos))
+        pos = ws.match(text, end).end()
+        if text.startswith("]", pos):
+            return items, pos + 1
+        if not text.startswith(",", pos):
+            raise json.JSONDecodeError("expected ',' or ']'", text, pos)
+        pos = ws.match(text, pos + 1).end()
+
+
+# --- .csv -------------------------------------------------------------------------
+
+csv.field_size_limit(2**31 - 1)  # article bodies are longer than the 128 KiB default
+
+
+def read_csv(data: bytes, file: str) -> ReadResult:
+    """A header row, then one article per row; the delimiter (, ; tab |) is sniffed
+    from the header line only, where no prose can mislead it."""
+    text = decode_utf8(data, file)
+    if isinstance(text, Problem):
+        return ReadResult(problems=[text])
+    header = text.split("\n", 1)[0]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(header, ",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(text.splitlines(keepends=True), dialect)
+    try:
+        columns = next(reader)
+    except StopIteration:
+        return ReadResult(problems=[_error("I003", "empty file: no header row", file, 1)])
+    lowered = [c.strip().lower() for c in columns]
+    if not any(alias in lowered for alias in ALIASES["text"]):
+        names = ", ".join(columns) or "(none)"
+        want = ", ".join(ALIASES["text"])
+        return ReadResult(problems=[_error(
+            "I004", f"no text column (have: {names}; want one of: {want})", file, 1)])
+    result = ReadResult()
+    start = reader.line_num + 1
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                if len(row) > len(columns):
+                    result.problems.append(_error(
+                        "I008", f"row has {len(row)} cells but the header has {len(columns)}",
+                        file, start))
+                else:
+                    record, unused = _map_record(dict(zip(columns, row, strict=False)))
+                    result.articles.append(RawArticle(record, start, unused))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        result.problems.append(_error("I005", f"not valid CSV: {exc}", file, start))
+    return result
+
+
+# --- .html ------------------------------------------------------------------------
+
+
+def read_html(data: bytes, file: str) -> ReadResult:
+    """Main text and metadata via trafilatura, which also honours a declared charset."""
+    import trafilatura  # slow to import; only needed for HTML
+
+    tree = trafilatura.load_html(data)
+    if tree is None:
+        return ReadResult(problems=[_error("I005", "not parseable as HTML", file)])
+    language = tree.get("lang")
+    doc = trafilatura.bare_extraction(
+        tree, with_metadata=True, include_comments=False, include_tables=True
+    )
+    if doc is None or not (doc.text or "").strip():
+        return ReadResult(problems=[_error("I003", "empty article: no main text found", file)])
+    # trafilatura puts one paragraph per line; make them paragraphs.
+    fields = {
+        "text": "\n\n".join(doc.text.split("\n")),
+        "title": doc.title,
+        "url": doc.url,
+        "published": doc.date,
+        "tags": list(dict.fromkeys([*(doc.tags or []), *(doc.categories or [])])),
+        "source": doc.sitename or doc.hostname,
+        "language": language,
+    }
+    return ReadResult([RawArticle({k: v for k, v in fields.items() if v not in (None, "", [])})])
+
+
+Reader = Callable[[bytes, str], ReadResult]
+
+READERS: dict[str, Reader] = {
+    "txt": read_txt,
+    "jsonl": read_jsonl,
+    "json": read_json,
+    "csv": read_csv,
+    "html": read_html,
+}
+
+# File suffix -> format name (the name recorded in origin.format).
+SUFFIXES: dict[str, str] = {
+    ".txt": "txt",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".csv": "csv",
+    ".html": "html",
+    ".htm": "html",
+}

@@ -1,0 +1,466 @@
+"""Inter-annotator agreement over the articles that two or more annotators labelled.
+
+Figures (docs/agreement.md explains each and why):
+- per label, pairwise span precision / recall / F1 with exact matching (same start,
+  end and label) and overlap matching (a span counts as matched when a span of the
+  same label by the other annotator shares at least one character), per annotator
+  pair pooled over the articles both labelled, and averaged over pairs;
+- Krippendorff's α (nominal) of each per-region choice (attribution_type, certainty,
+  source_type) on the spans both annotators marked identically;
+- token-level α per layer: every word or punctuation token of the text is one unit,
+  its value the label of the (innermost) span of that layer covering it, or "O";
+- attribution-triple agreement: a CLAIM with its first source and cue all matched.
+Every figure carries the counts behind it; figures resting on fewer than
+`MIN_ARTICLES` articles or `MIN_UNITS` units come with a warning.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from newsclaims.core.scheme import Scheme, load_scheme
+from newsclaims.export.convert import claims_from, parse_result
+from newsclaims.review.gold import adjudication_prediction_ids, completed_annotations
+
+# Rules of thumb, not statistics: below these an α or F1 moves by ±0.1–0.2 when a
+# handful of units change, so the figure is reported with a warning.
+MIN_ARTICLES = 10
+MIN_UNITS = 30
+
+OUTSIDE = "O"
+TOKEN = re.compile(r"\w+|[^\w\s]")  # words and single punctuation marks
+
+Span = tuple[int, int]
+Triple = tuple[Span, Span | None, Span | None]
+
+
+@dataclass
+class _Reading:
+    """One annotator's labels on one article, reduced to what the figures compare."""
+
+    annotation_id: Any
+    spans: dict[str, set[Span]] = field(default_factory=lambda: defaultdict(set))  # label →
+    choices: dict[tuple[str, Span], dict[str, str | None]] = field(default_factory=dict)
+    # layer → one value per token, as an index into (OUTSIDE, *labels): one byte a token
+    token_values: dict[str, np.ndarray] = field(default_factory=dict)
+    triples: set[Triple] = field(default_factory=set)
+
+
+@dataclass
+class _Article:
+    task_id: Any
+    readings: dict[str, _Reading]  # annotator → reading
+
+
+def agreement(tasks: Iterable[dict[str, Any]], scheme: Scheme | None = None) -> dict[str, Any]:
+    """Agreement figures over `tasks` (native Label Studio export tasks)."""
+    scheme = scheme or load_scheme()
+    articles: list[_Article] = []
+    seen = {"tasks": 0, "single_annotated": 0, "unannotated": 0, "annotations": 0,
+            "repeat_annotations": 0, "adjudications": 0}
+    for task in tasks:
+        seen["tasks"] += 1
+        readings, repeats, adjudications = _read_task(task, scheme)
+        seen["annotations"] += len(readings) + repeats
+        seen["repeat_annotations"] += repeats
+        seen["adjudications"] += adjudications
+        if len(readings) >= 2:
+            articles.append(_Article(task.get("id"), readings))
+        else:
+            seen["single_annotated" if readings else "unannotated"] += 1
+
+    annotators = sorted({a for art in articles for a in art.readings})
+    pairs = _pairs(articles)
+    pair_counts = {(a, b): _pair_counts(arts, a, b) for (a, b), arts in pairs.items()}
+    report: dict[str, Any] = {
+        "articles": {
+            "total": seen["tasks"],
+            "multi_annotated": len(articles),
+            "single_annotated": seen["single_annotated"],
+            "unannotated": seen["unannotated"],
+        },
+        "annotations": seen["annotations"],
+        "adjudications_left_out": seen["adjudications"],
+        "annotators": len(annotators),
+        "annotator_pairs": len(pairs),
+        "labels": _span_figures(pair_counts, scheme),
+        "attributes": _attribute_figures(articles, scheme),
+        "tokens": _token_figures(articles, scheme),
+        "triples": _triple_figures(articles, pairs),
+        "pairs": _pair_figures(pairs, pair_counts, scheme),
+        "thresholds": {"min_articles": MIN_ARTICLES, "min_units": MIN_UNITS},
+    }
+    report["warnings"] = _warnings(report, seen["repeat_annotations"])
+    return report
+
+
+def agreement_summary(
+    tasks: Iterable[dict[str, Any]], scheme: Scheme | None = None
+) -> dict[str, Any]:
+    """The compact figures a dataset card reports (no annotator identities)."""
+    full = agreement(tasks, scheme)
+    return {
+        "articles": full["articles"]["multi_annotated"],
+        "annotators": full["annotators"],
+        "annotator_pairs": full["annotator_pairs"],
+        # Only labels some pair could compare; counts summed over pairs.
+        "span_f1": {
+            label: {"exact": fig["exact"]["f1"], "overlap": fig["overlap"]["f1"],
+                    "pairs": fig["exact"]["pairs"], "spans": fig["exact"]["spans"]}
+            for label, fig in full["labels"].items() if fig["exact"]["pairs"]
+        },
+        "attribute_alpha": {name: fig["alpha"] for name, fig in full["attributes"].items()},
+        "token_alpha": {layer: fig["alpha"] for layer, fig in full["tokens"].items()},
+        "triple_f1": full["triples"]["f1"],
+        "warnings": full["warnings"],
+    }
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+def annotator_of(annotation: dict[str, Any]) -> str:
+    """Who made an annotation: the Label Studio user id (never an e-mail or name)."""
+    user = annotation.get("completed_by")
+    user_id = user.get("id") if isinstance(user, dict) else user
+    if user_id is None:
+        return f"annotation-{annotation.get('id')}"
+    return f"user-{user_id}"
+
+
+def _read_task(task: dict[str, Any],
+               scheme: Scheme) -> tuple[dict[str, _Reading], int, int]:
+    """Readings per annotator (an annotator's later annotation of the same article wins),
+    how many repeats were left out, and how many reviewer decisions on an adjudication
+    prediction (they are not independent annotations)."""
+    text = (task.get("data") or {}).get("text") or ""
+    latest: dict[str, dict[str, Any]] = {}
+    repeats = adjudications = 0
+    decided = adjudication_prediction_ids(task)
+    for annotation in completed_annotations(task):
+        if decided and annotation.get("parent_prediction") in decided:
+            adjudications += 1
+            continue
+        who = annotator_of(annotation)
+        if who in latest:
+            repeats += 1
+            if (annotation.get("updated_at") or "") < (latest[who].get("updated_at") or ""):
+                continue
+        latest[who] = annotation
+    if len(latest) < 2:
+        return {who: _Reading(a.get("id")) for who, a in latest.items()}, repeats, adjudications
+    tokens = [(m.start(), m.end()) for m in TOKEN.finditer(text)]
+    readings = {who: _reading(a, text, tokens, scheme) for who, a in latest.items()}
+    return readings, repeats, adjudications
+
+
+def _reading(annotation: dict[str, Any], text: str, tokens: list[Span],
+             scheme: Scheme) -> _Reading:
+    parsed = parse_result(annotation.get("result") or [], text, scheme=scheme)
+    reading = _Reading(annotation.get("id"))
+    for span in parsed.spans:
+        if span["label"] not in scheme.control_of_label:
+            continue  # unknown labels are validation's business, not agreement's
+        where = (span["start"], span["end"])
+        reading.spans[span["label"]].add(where)
+        reading.choices.setdefault(
+            (span["label"], where),
+            {c.name: span.get(c.name) for c in scheme.choices_for_label(span["label"])},
+        )
+    for layer in scheme.labels:
+        layer_spans = [s for s in parsed.spans if s["layer"] == layer
+                       and s["label"] in scheme.labels[layer]]
+        reading.token_values[layer] = _token_values(layer_spans, tokens,
+                                                     _token_domain(scheme, layer))
+    for claim in claims_from(parsed.spans, parsed.relations):
+        reading.triples.add((
+            (claim["claim_start"], claim["claim_end"]),
+            _maybe_span(claim["source_start"], claim["source_end"]),
+            _maybe_span(claim["cue_start"], claim["cue_end"]),
+        ))
+    return reading
+
+
+def _maybe_span(start: int | None, end: int | None) -> Span | None:
+    return None if start is None or end is None else (start, end)
+
+
+def _token_domain(scheme: Scheme, layer: str) -> dict[str, int]:
+    """Token values of a layer: OUTSIDE first (index 0), then its labels."""
+    return {value: i for i, value in enumerate((OUTSIDE, *scheme.labels[layer]))}
+
+
+def _token_values(spans: list[dict[str, Any]], tokens: list[Span],
+                  domain: dict[str, int]) -> np.ndarray:
+    """Label of each token as its index in `domain`: the shortest span of the layer
+    overlapping it, else "O" (index 0)."""
+    values = np.zeros(len(tokens), dtype=np.uint8)
+    starts = [t[0] for t in tokens]
+    for span in sorted(spans, key=lambda s: (s["end"] - s["start"], s["start"]), reverse=True):
+        first = max(bisect.bisect_right(starts, span["start"]) - 1, 0)
+        for i in range(first, len(tokens)):
+            tok_start, tok_end = tokens[i]
+            if tok_start >= span["end"]:
+                break
+            if tok_end > span["start"]:
+                values[i] = domain[span["label"]]
+    return values
+
+
+def _pairs(articles: list[_Article]) -> dict[tuple[str, str], list[_Article]]:
+    pairs: dict[tuple[str, str], list[_Article]] = defaultdict(list)
+    for article in articles:
+        for a, b in itertools.combinations(sorted(article.readings), 2):
+            pairs[(a, b)].append(article)
+    return dict(sorted(pairs.items()))
+
+
+# --- span F1 ------------------------------------------------------------------------
+
+
+def _match_counts(a: set[Span], b: set[Span], mode: str) -> tuple[int, int]:
+    """(spans of a matched in b, spans of b matched in a)."""
+    if mode == "exact":
+        both = len(a & b)
+        return both, both
+    return (sum(any(_overlaps(x, y) for y in b) for x in a),
+            sum(any(_overlaps(y, x) for x in a) for y in b))
+
+
+def _overlaps(x: Span, y: Span) -> bool:
+    return x[0] < y[1] and y[0] < x[1]
+
+
+def _prf(n_a: int, n_b: int, matched_a: int, matched_b: int) -> dict[str, Any]:
+    """Precision of b against a, recall of a's spans, F1; None when neither has any.
+
+    A side with no spans scores 0 (not undefined) when the other side has some: that
+    is what "one annotator never uses the label" should show.
+    """
+    counts = {"spans_a": n_a, "spans_b": n_b, "matched_a": matched_a, "matched_b": matched_b}
+    if n_a + n_b == 0:
+        return {"precision": None, "recall": None, "f1": None, **counts}
+    precision = matched_b / n_b if n_b else 0.0
+    recall = matched_a / n_a if n_a else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, **counts}
+
+
+MODES = ("exact", "overlap")
+PairCounts = dict[str, dict[str, list[int]]]  # mode → label → [n_a, n_b, matched_a, matched_b]
+
+
+def _pair_counts(articles: list[_Article], a: str, b: str) -> PairCounts:
+    """Span counts of one annotator pair, pooled over the articles both labelled."""
+    counts: PairCounts = {mode: defaultdict(lambda: [0, 0, 0, 0]) for mode in MODES}
+    for article in articles:
+        ra, rb = article.readings[a], article.readings[b]
+        for label in ra.spans.keys() | rb.spans.keys():
+            sa, sb = ra.spans.get(label, set()), rb.spans.get(label, set())
+            for mode in MODES:
+                got_a, got_b = _match_counts(sa, sb, mode)
+                total = counts[mode][label]
+                total[0] += len(sa)
+                total[1] += len(sb)
+                total[2] += got_a
+                total[3] += got_b
+    return counts
+
+
+def _summed(counts: dict[str, list[int]], labels: Iterable[str]) -> tuple[int, int, int, int]:
+    rows = [counts[label] for label in labels if label in counts]
+    n_a, n_b, m_a, m_b = (sum(column) for column in zip(*rows, strict=True)) if rows else (0,) * 4
+    return n_a, n_b, m_a, m_b
+
+
+def _mean_over_pairs(per_pair: list[dict[str, Any]]) -> dict[str, Any]:
+    defined = [p for p in per_pair if p["f1"] is not None]
+    figure: dict[str, Any] = {
+        name: statistics.fmean(p[name] for p in defined) if defined else None
+        for name in ("precision", "recall", "f1")
+    }
+    figure["pairs"] = len(defined)
+    # Counts summed over pairs (a span is counted once per pair it is compared in).
+    figure["spans"] = sum(p["spans_a"] + p["spans_b"] for p in per_pair)
+    figure["matched"] = sum(p["matched_a"] + p["matched_b"] for p in per_pair)
+    return figure
+
+
+def _span_figures(pair_counts: dict[tuple[str, str], PairCounts],
+                  scheme: Scheme) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    for label in scheme.all_labels:
+        figures[label] = {"layer": scheme.control_of_label[label]}
+        for mode in MODES:
+            per_pair = [_prf(*_summed(counts[mode], [label])) for counts in pair_counts.values()]
+            figures[label][mode] = _mean_over_pairs(per_pair)
+    return figures
+
+
+def _pair_figures(pairs: dict[tuple[str, str], list[_Article]],
+                  pair_counts: dict[tuple[str, str], PairCounts],
+                  scheme: Scheme) -> list[dict[str, Any]]:
+    out = []
+    for (a, b), arts in pairs.items():
+        counts = pair_counts[(a, b)]
+        entry: dict[str, Any] = {"annotators": [a, b], "articles": len(arts)}
+        entry["labels"] = {
+            label: {mode: _prf(*_summed(counts[mode], [label])) for mode in MODES}
+            for label in scheme.all_labels
+        }
+        entry["layers"] = {
+            layer: {mode: _prf(*_summed(counts[mode], labels)) for mode in MODES}
+            for layer, labels in scheme.labels.items()
+        }
+        entry["triples"] = _triple_prf(arts, a, b)
+        out.append(entry)
+    return out
+
+
+# --- Krippendorff's α ----------------------------------------------------------------
+
+
+class AlphaTally:
+    """Krippendorff's nominal α, accumulated a block of units at a time.
+
+    Only the values × values coincidence matrix is kept (o_ck = Σ_u n_uc·n_uk/(n_u−1),
+    c ≠ k; n_uc(n_uc−1)/(n_u−1) on the diagonal), never the units × values counts: at
+    token level over a large release those counts were gigabytes. α = 1 − (n−1)·Σ_{c≠k}
+    o_ck / Σ_{c≠k} n_c·n_k, with n_c the coincidence row sums and n their total.
+    Units with fewer than two values cannot be paired and do not count.
+    """
+
+    def __init__(self, values: int) -> None:
+        self.coincidences = np.zeros((values, values))
+        self.units = 0
+        self._agreeing_pairs = 0.0  # Σ_u Σ_c n_uc(n_uc−1)
+        self._pairs = 0.0  # Σ_u n_u(n_u−1)
+
+    def add(self, value_counts: np.ndarray) -> None:
+        """Add units (rows) × values (columns) counts."""
+        counts = np.asarray(value_counts, dtype=float)
+        if not counts.size:
+            return
+        n_u = counts.sum(axis=1)
+        pairable, n_u = counts[n_u >= 2], n_u[n_u >= 2]
+        if not len(pairable):
+            return
+        weighted = pairable / (n_u - 1)[:, None]
+        self.coincidences += weighted.T @ pairable - np.diag(weighted.sum(axis=0))
+        self.units += len(pairable)
+        self._agreeing_pairs += float((pairable * (pairable - 1)).sum())
+        self._pairs += float((n_u * (n_u - 1)).sum())
+
+    def figure(self) -> dict[str, Any]:
+        """α with the counts behind it. When fewer than two values were paired, α is
+        undefined (no expected disagreement): None, with the observed agreement."""
+        n_c = self.coincidences.sum(axis=1)
+        total = float(n_c.sum())
+        figure: dict[str, Any] = {"alpha": None, "units": self.units, "values": round(total),
+                                  "observed_agreement": None}
+        if not self.units:
+            return figure
+        figure["observed_agreement"] = self._agreeing_pairs / self._pairs
+        if np.count_nonzero(n_c) >= 2:
+            observed = float(self.coincidences.sum() - np.trace(self.coincidences))
+            expected = total * total - float((n_c * n_c).sum())
+            figure["alpha"] = 1.0 - (total - 1.0) * observed / expected
+        return figure
+
+
+def alpha_from_counts(value_counts: np.ndarray) -> dict[str, Any]:
+    """Nominal α of a units × values count matrix, with the counts behind it."""
+    counts = np.asarray(value_counts, dtype=float)
+    tally = AlphaTally(counts.shape[1] if counts.ndim == 2 else 0)
+    tally.add(counts)
+    return tally.figure()
+
+
+def _attribute_figures(articles: list[_Article], scheme: Scheme) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    for control in scheme.choices.values():
+        if not control.per_region or control.applies_to is None:
+            continue
+        domain = {value: i for i, value in enumerate(control.values)}
+        rows: list[dict[int, int]] = []
+        for article in articles:
+            units: dict[Span, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+            for reading in article.readings.values():
+                for (label, where), chosen in reading.choices.items():
+                    value = chosen.get(control.name) if label == control.applies_to else None
+                    if value is not None:
+                        index = domain.setdefault(value, len(domain))
+                        units[where][index] += 1
+            rows.extend(units.values())
+        matrix = np.zeros((len(rows), len(domain)))
+        for i, row in enumerate(rows):
+            for j, count in row.items():
+                matrix[i, j] = count
+        figures[control.name] = {"label": control.applies_to, **alpha_from_counts(matrix)}
+    return figures
+
+
+def _token_figures(articles: list[_Article], scheme: Scheme) -> dict[str, Any]:
+    """Token-level α per layer, one article's tokens at a time."""
+    figures: dict[str, Any] = {}
+    for layer in scheme.labels:
+        tally = AlphaTally(len(_token_domain(scheme, layer)))
+        for article in articles:
+            columns = [r.token_values[layer] for r in article.readings.values()]
+            block = np.zeros((len(columns[0]), tally.coincidences.shape[0]))
+            rows = np.arange(len(columns[0]))
+            for column in columns:
+                block[rows, column] += 1
+            tally.add(block)
+        figures[layer] = {"unit": "token", **tally.figure()}
+    return figures
+
+
+# --- attribution triples -------------------------------------------------------------
+
+
+def _triple_prf(articles: list[_Article], a: str, b: str) -> dict[str, Any]:
+    n_a = n_b = both = 0
+    for article in articles:
+        ta, tb = article.readings[a].triples, article.readings[b].triples
+        n_a, n_b, both = n_a + len(ta), n_b + len(tb), both + len(ta & tb)
+    return _prf(n_a, n_b, both, both)
+
+
+def _triple_figures(articles: list[_Article],
+                    pairs: dict[tuple[str, str], list[_Article]]) -> dict[str, Any]:
+    figure = _mean_over_pairs([_triple_prf(arts, a, b) for (a, b), arts in pairs.items()])
+    figure["triples"] = figure.pop("spans")
+    return figure
+
+
+# --- warnings ------------------------------------------------------------------------
+
+
+def _warnings(report: dict[str, Any], repeats: int) -> list[str]:
+    warnings = []
+    n = report["articles"]["multi_annotated"]
+    if n < MIN_ARTICLES:
+        warnings.append(f"only {n} article(s) have two or more annotations (fewer than "
+                        f"{MIN_ARTICLES}): every figure is a rough indication")
+    for name, fig in {**report["attributes"], **report["tokens"]}.items():
+        if 0 < fig["units"] < MIN_UNITS:
+            warnings.append(f"α of {name} rests on {fig['units']} paired unit(s) "
+                            f"(fewer than {MIN_UNITS})")
+    for label, fig in report["labels"].items():
+        spans = fig["exact"]["spans"]
+        if 0 < spans < MIN_UNITS:
+            warnings.append(f"{label} F1 rests on {spans} span(s) (fewer than {MIN_UNITS})")
+    if repeats:
+        warnings.append(f"{repeats} annotation(s) by an annotator who labelled the same "
+                        "article again were left out (the latest one counts)")
+    return warnings

@@ -1,0 +1,273 @@
+"""Score predictions against gold annotations: per-label precision, recall and F1
+with exact and overlap span matching, and attribution-triple accuracy.
+
+Gold and predictions go through the same `convert.parse_result`, so a span means
+the same thing on both sides (whitespace-trimmed code-point offsets, choices folded
+into their region, relations resolved to labels).
+
+Triple accuracy: among gold CLAIMs linked to a SOURCE or a CUE, the share for which
+some predicted CLAIM overlaps the gold claim and, for each of source and cue, is
+linked to a predicted span overlapping one the gold claim is linked to (or, where
+the gold claim has none, is linked to none either).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from newsclaims.core.errors import NewsclaimsError, Problem, Severity
+from newsclaims.core.scheme import Scheme, load_scheme
+from newsclaims.export.convert import CLAIM_LABEL, CUE_LABEL, SOURCE_LABEL, parse_result
+from newsclaims.review.gold import choose_gold
+
+Span = dict[str, Any]
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a["start"] < b["end"] and b["start"] < a["end"]
+
+
+def _prf(tp: int, n_gold: int, n_pred: int) -> dict[str, Any]:
+    precision = tp / n_pred if n_pred else None
+    recall = tp / n_gold if n_gold else None
+    f1 = (
+        2 * precision * recall / (precision + recall)
+        if precision is not None and recall is not None and precision + recall
+        else (0.0 if precision is not None and recall is not None else None)
+    )
+    return {"tp": tp, "precision": precision, "recall": recall, "f1": f1}
+
+
+def _overlap_pairs(gold: list[Span], pred: list[Span]) -> list[tuple[Span, Span]]:
+    """One-to-one pairs of overlapping spans, largest overlap first (greedy)."""
+    candidates = sorted(
+        (
+            (min(g["end"], p["end"]) - max(g["start"], p["start"]), gi, pi)
+            for gi, g in enumerate(gold)
+            for pi, p in enumerate(pred)
+            if _overlaps(g, p)
+        ),
+        key=lambda c: (-c[0], c[1], c[2]),
+    )
+    used_g: set[int] = set()
+    used_p: set[int] = set()
+    pairs = []
+    for _, gi, pi in candidates:
+        if gi not in used_g and pi not in used_p:
+            used_g.add(gi)
+            used_p.add(pi)
+            pairs.append((gold[gi], pred[pi]))
+    return pairs
+
+
+def _links(spans: list[Span], relations: list[dict[str, Any]]) -> dict[str, dict[str, list[Span]]]:
+    """claim region id -> {"source": [spans], "cue": [spans]}."""
+    by_id: dict[str, Span] = {}
+    for span in spans:
+        by_id.setdefault(span["region_id"], span)
+    by_region_label = {(s["region_id"], s["label"]): s for s in spans}
+    links: dict[str, dict[str, list[Span]]] = defaultdict(lambda: {"source": [], "cue": []})
+    for rel in relations:
+        if rel["from_label"] != CLAIM_LABEL:
+            continue
+        role = {SOURCE_LABEL: "source", CUE_LABEL: "cue"}.get(rel["to_label"])
+        target = by_region_label.get((rel["to_id"], rel["to_label"]))
+        if role and target is not None:
+            links[rel["from_id"]][role].append(target)
+    return links
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.counts: dict[str, dict[str, int]] = defaultdict(
+            lambda: {"gold": 0, "predicted": 0, "exact": 0, "overlap": 0}
+        )
+        self.layer_of: dict[str, str] = {}
+        self.triples = {"gold": 0, "correct": 0}
+        self.choice = defaultdict(lambda: {"matched": 0, "agree": 0})
+
+    def add(self, gold: Any, pred: Any) -> None:
+        labels = {s["label"] for s in gold.spans} | {s["label"] for s in pred.spans}
+        for label in labels:
+            g = [s for s in gold.spans if s["label"] == label]
+            p = [s for s in pred.spans if s["label"] == label]
+            self.layer_of[label] = (g or p)[0]["layer"]
+            c = self.counts[label]
+            c["gold"] += len(g)
+            c["predicted"] += len(p)
+            exact = {(s["start"], s["end"]) for s in g} & {(s["start"], s["end"]) for s in p}
+            c["exact"] += len(exact)
+            pairs = _overlap_pairs(g, p)
+            c["overlap"] += len(pairs)
+            for gs, ps in pairs:
+                for column in ("attribution_type", "source_type"):
+                    if gs.get(column) is not None:
+                        self.choice[column]["matched"] += 1
+                        self.choice[column]["agree"] += gs[column] == ps.get(column)
+        self._triples(gold, pred)
+
+    def _triples(self, gold: Any, pred: Any) -> None:
+        gold_links = _links(gold.spans, gold.relations)
+        pred_links = _links(pred.spans, pred.relations)
+        pred_claims = [s for s in pred.spans if s["label"] == CLAIM_LABEL]
+        for claim in (s for s in gold.spans if s["label"] == CLAIM_LABEL):
+            want = gold_links.get(claim["region_id"])
+            if not want or not (want["source"] or want["cue"]):
+                continue
+            self.triples["gold"] += 1
+            self.triples["correct"] += any(
+                _overlaps(claim, p) and all(
+                    _linked_ok(want[role], pred_links.get(p["region_id"], {}).get(role, []))
+                    for role in ("source", "cue")
+                )
+                for p in pred_claims
+            )
+
+    def report(self) -> dict[str, Any]:
+        labels = {}
+        for label in sorted(self.counts, key=lambda x: (self.layer_of[x], x)):
+            c = self.counts[label]
+            labels[label] = {
+                "layer": self.layer_of[label],
+                "gold": c["gold"],
+                "predicted": c["predicted"],
+                "exact": _prf(c["exact"], c["gold"], c["predicted"]),
+                "overlap": _prf(c["overlap"], c["gold"], c["predicted"]),
+            }
+        layers: dict[str, Any] = {}
+        for layer in sorted(set(self.layer_of.values())):
+            members = [self.counts[x] for x in self.counts if self.layer_of[x] == layer]
+            n_gold = sum(c["gold"] for c in members)
+            n_pred = sum(c["predicted"] for c in members)
+            layers[layer] = {
+                "gold": n_gold,
+                "predicted": n_pred,
+                "exact": _prf(sum(c["exact"] for c in members), n_gold, n_pred),
+                "overlap": _prf(sum(c["overlap"] for c in members), n_gold, n_pred),
+            }
+        t = self.triples
+        choices = {
+            column: {**v, "accuracy": v["agree"] / v["matched"] if v["matched"] else None}
+            for column, v in sorted(self.choice.items())
+        }
+        return {
+            "labels": labels,
+            "layers": layers,
+            "triples": {**t, "accuracy": t["correct"] / t["gold"] if t["gold"] else None},
+            "choices": choices,
+        }
+
+
+def _linked_ok(gold: list[Span], predicted: list[Span]) -> bool:
+    if not gold:
+        return not predicted
+    return any(_overlaps(g, p) for g in gold for p in predicted)
+
+
+def evaluate(
+    gold_tasks: Iterable[dict[str, Any]],
+    predictions: Iterable[dict[str, Any]],
+    *,
+    scheme: Scheme | None = None,
+) -> dict[str, Any]:
+    """Scores of `predictions` ({"article_id", "result"} each) against the gold of
+    `gold_tasks` (native export tasks), matched by article_id. Tasks without a
+    prediction count as predicted empty; every such gap is listed in `problems`."""
+    scheme = scheme or load_scheme()
+    by_article: dict[str, dict[str, Any]] = {}
+    problems: list[Problem] = []
+    for index, prediction in enumerate(predictions):
+        aid = prediction.get("article_id") if isinstance(prediction, dict) else None
+        if not isinstance(aid, str) or not isinstance(prediction.get("result"), list):
+            raise NewsclaimsError(f"prediction {index + 1} has no article_id or result list")
+        if aid in by_article:
+            problems.append(Problem(Severity.WARNING, "E002", "duplicate prediction; first kept",
+                                    article_id=aid))
+            continue
+        by_article[aid] = prediction
+    tally = _Tally()
+    seen: set[str] = set()
+    n_articles = 0
+    for task in gold_tasks:
+        data = task.get("data") or {}
+        text, aid = data.get("text"), data.get("article_id")
+        if not isinstance(text, str) or not isinstance(aid, str):
+            raise NewsclaimsError(f"task {task.get('id')}: data has no text or article_id")
+        choice = choose_gold(task, scheme)
+        if choice.policy == "none":
+            problems.append(Problem(Severity.WARNING, "E003", "no completed annotation; skipped",
+                                    task_id=task.get("id"), article_id=aid))
+            continue
+        gold = parse_result(choice.result, text, scheme=scheme)
+        prediction = by_article.get(aid)
+        if prediction is None:
+            problems.append(Problem(Severity.WARNING, "E001",
+                                    "no prediction for this article; scored as empty",
+                                    task_id=task.get("id"), article_id=aid))
+        pred = parse_result(prediction["result"] if prediction else [], text, scheme=scheme)
+        for which, parsed in (("gold", gold), ("prediction", pred)):
+            for p in parsed.problems:
+                problems.append(Problem(p.severity, p.code, f"{which}: {p.message}",
+                                        task_id=task.get("id"), article_id=aid,
+                                        region_id=p.region_id))
+        tally.add(gold, pred)
+        seen.add(aid)
+        n_articles += 1
+    for aid in sorted(set(by_article) - seen):
+        problems.append(Problem(Severity.INFO, "E004", "prediction for an article not in the gold",
+                                article_id=aid))
+    return {"articles": n_articles, **tally.report(), "problems": [p.to_dict() for p in problems]}
+
+
+def read_predictions(path: str | Path) -> list[dict[str, Any]]:
+    """Predictions from a JSONL file as written by `newsclaims preannotate`."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise NewsclaimsError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise NewsclaimsError(f"{path}: not UTF-8 text: {exc.reason}") from exc
+    out = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise NewsclaimsError(f"{path}:{number}: not valid JSON: {exc.msg}") from exc
+        if not isinstance(record, dict):
+            raise NewsclaimsError(f"{path}:{number}: a prediction is a JSON object")
+        out.append(record)
+    return out
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """The report as a plain-text table, one row per label then per layer."""
+
+    def pct(value: float | None) -> str:
+        return "   -" if value is None else f"{value:5.2f}"
+
+    head = (f"{'label':<14}{'gold':>6}{'pred':>6}  {'P':>5} {'R':>5} {'F1':>5} (exact)"
+            f"  {'P':>5} {'R':>5} {'F1':>5} (overlap)")
+    rows = [head, "-" * len(head)]
+    for name, row in [*report["labels"].items(), *report["layers"].items()]:
+        e, o = row["exact"], row["overlap"]
+        rows.append(
+            f"{name:<14}{row['gold']:>6}{row['predicted']:>6}  {pct(e['precision'])} "
+            f"{pct(e['recall'])} {pct(e['f1'])}          {pct(o['precision'])} "
+            f"{pct(o['recall'])} {pct(o['f1'])}"
+        )
+    t = report["triples"]
+    rows.append("")
+    rows.append(f"attribution triples: {t['correct']}/{t['gold']} correct, "
+                f"accuracy {pct(t['accuracy'])}")
+    for column, c in report["choices"].items():
+        rows.append(f"{column} on matched spans: {c['agree']}/{c['matched']}, "
+                    f"accuracy {pct(c['accuracy'])}")
+    rows.append(f"articles: {report['articles']}")
+    return "\n".join(rows)

@@ -1,0 +1,247 @@
+"""The gold annotation of an article: which annotation (or merge) a release publishes.
+
+Policy, in order: the annotation marked `ground_truth` (a reviewer's decision), else
+the only completed one, else a majority merge of all completed ones. The merge keeps
+what a strict majority of annotations agree on — a span is its (layer, label, start,
+end); a relation is its type and its endpoints' spans, because region ids differ
+between annotators — and lists every item on which they were not unanimous, so a
+reviewer can settle it in Label Studio (`newsclaims adjudicate`).
+
+The merged `result` is native Label Studio result items (fresh, deterministic region
+ids), so it parses like any annotation and can be sent back as a prediction.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from newsclaims.core.scheme import Scheme, load_scheme
+from newsclaims.export.convert import parse_result
+
+# model_version prefix of the merged results sent to reviewers (newsclaims.review.adjudicate).
+ADJUDICATION_PREFIX = "adjudication-"
+
+SpanKey = tuple[str, str, int, int]  # layer, label, start, end
+RelationKey = tuple[str, SpanKey, SpanKey]  # type, from span, to span
+
+
+@dataclass(frozen=True, slots=True)
+class GoldChoice:
+    policy: str  # "ground_truth" | "single" | "majority" | "none"
+    result: list[dict[str, Any]]  # native Label Studio result items
+    annotation_ids: list[Any]  # the annotations the result comes from
+    needs_adjudication: bool
+    disagreements: list[str] = field(default_factory=list)
+
+
+def completed_annotations(task: dict[str, Any]) -> list[dict[str, Any]]:
+    """Annotations that count: everything except those the annotator cancelled (skipped)."""
+    return [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
+
+
+def adjudication_prediction_ids(task: dict[str, Any]) -> set[Any]:
+    """Ids of the task's adjudication predictions (listed in full by `newsclaims pull`).
+
+    A reviewer's annotation started from one of them carries its id as
+    `parent_prediction`: it is a decision, not another independent annotation.
+    """
+    return {
+        p.get("id") for p in task.get("predictions") or []
+        if isinstance(p, dict) and str(p.get("model_version") or "").startswith(ADJUDICATION_PREFIX)
+    }
+
+
+def choose_gold(task: dict[str, Any], scheme: Scheme | None = None, *,
+                copy_result: bool = True) -> GoldChoice:
+    """Pick or build the gold result of one native Label Studio task.
+
+    The result of a chosen annotation is a deep copy, so callers may edit it; a
+    caller that only reads it (a release) passes `copy_result=False` and gets the
+    task's own list (deep copies were ~15% of a release's time).
+    """
+    scheme = scheme or load_scheme()
+    copied = copy.deepcopy if copy_result else _same
+    annotations = completed_annotations(task)
+    if not annotations:
+        return GoldChoice("none", [], [], needs_adjudication=False)
+    marked = [a for a in annotations if a.get("ground_truth")]
+    if marked:
+        # Label Studio keeps one ground truth per task; if an export holds more, the
+        # latest decision wins.
+        chosen = max(marked, key=lambda a: (a.get("updated_at") or "", _sortable_id(a)))
+        return GoldChoice("ground_truth", copied(chosen.get("result") or []),
+                          [chosen.get("id")], needs_adjudication=False)
+    if len(annotations) == 1:
+        only = annotations[0]
+        return GoldChoice("single", copied(only.get("result") or []), [only.get("id")],
+                          needs_adjudication=False)
+    text = (task.get("data") or {}).get("text") or ""
+    return _majority(annotations, text, scheme)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _sortable_id(annotation: dict[str, Any]) -> tuple[int, str]:
+    value = annotation.get("id")
+    return (0, f"{value:020d}") if isinstance(value, int) else (1, str(value))
+
+
+@dataclass
+class _Reading:
+    """One annotation reduced to comparable keys."""
+
+    annotation_id: Any
+    spans: dict[SpanKey, dict[str, Any]]  # key -> the first parsed span with that key
+    relations: set[RelationKey]
+
+
+def _read(annotation: dict[str, Any], text: str, scheme: Scheme) -> _Reading:
+    parsed = parse_result(annotation.get("result") or [], text, scheme=scheme)
+    spans: dict[SpanKey, dict[str, Any]] = {}
+    key_of_region: dict[tuple[str, str], SpanKey] = {}
+    for span in parsed.spans:
+        key = (span["layer"], span["label"], span["start"], span["end"])
+        spans.setdefault(key, span)
+        key_of_region.setdefault((span["region_id"], span["label"]), key)
+    relations = set()
+    for rel in parsed.relations:
+        source = key_of_region.get((rel["from_id"], rel["from_label"]))
+        target = key_of_region.get((rel["to_id"], rel["to_label"]))
+        if source and target:
+            relations.add((rel["type"], source, target))
+    return _Reading(annotation.get("id"), spans, relations)
+
+
+def _majority(annotations: list[dict[str, Any]], text: str, scheme: Scheme) -> GoldChoice:
+    readings = [_read(a, text, scheme) for a in annotations]
+    n = len(readings)
+    disagreements: list[str] = []
+
+    span_support: dict[SpanKey, list[_Reading]] = defaultdict(list)
+    for reading in readings:
+        for key in reading.spans:
+            span_support[key].append(reading)
+    kept: list[SpanKey] = []
+    for key in sorted(span_support, key=_span_order):
+        support = span_support[key]
+        decision = _decide(len(support), n)
+        if decision != "unanimous":
+            disagreements.append(
+                f"{_describe_span(key, text)}: marked in {len(support)} of {n} annotations "
+                f"({_ids(r.annotation_id for r in support)}) — {_OUTCOME[decision]}"
+            )
+        if decision in ("unanimous", "majority"):
+            kept.append(key)
+
+    region_id = {key: _region_id(key) for key in kept}
+    result: list[dict[str, Any]] = []
+    for key in kept:
+        layer, label, start, end = key
+        value = {"start": start, "end": end, "text": text[start:end]}
+        result.append(_item(region_id[key], layer, scheme, "labels", {**value, "labels": [label]}))
+        for control in scheme.choices_for_label(label):
+            votes = Counter(r.spans[key].get(control.name) for r in span_support[key])
+            chosen, note = _vote(votes)
+            if note:
+                disagreements.append(
+                    f"{_describe_span(key, text)}: {control.name} "
+                    f"{_describe_votes(votes)} — {note}"
+                )
+            if chosen is not None:
+                result.append(_item(region_id[key], control.name, scheme, "choices",
+                                    {**value, "choices": [chosen]}))
+
+    relation_support: dict[RelationKey, list[_Reading]] = defaultdict(list)
+    for reading in readings:
+        for rel in reading.relations:
+            relation_support[rel].append(reading)
+    for rel in sorted(relation_support, key=lambda r: (r[0], _span_order(r[1]), _span_order(r[2]))):
+        support = relation_support[rel]
+        decision = _decide(len(support), n)
+        endpoints_kept = rel[1] in region_id and rel[2] in region_id
+        if decision in ("unanimous", "majority") and not endpoints_kept:
+            decision = "orphaned"
+        if decision != "unanimous":
+            disagreements.append(
+                f"{rel[0]} relation {_describe_span(rel[1], text)} → "
+                f"{_describe_span(rel[2], text)}: in {len(support)} of {n} annotations "
+                f"({_ids(r.annotation_id for r in support)}) — {_OUTCOME[decision]}"
+            )
+        if decision in ("unanimous", "majority"):
+            result.append({"from_id": region_id[rel[1]], "to_id": region_id[rel[2]],
+                           "type": "relation", "direction": "right", "labels": [rel[0]]})
+
+    return GoldChoice("majority", result, [r.annotation_id for r in readings],
+                      needs_adjudication=bool(disagreements), disagreements=disagreements)
+
+
+_OUTCOME = {
+    "majority": "kept by majority",
+    "minority": "left out by majority",
+    "tie": "tie, left out",
+    "orphaned": "left out: an endpoint span was left out",
+}
+
+
+def _decide(support: int, n: int) -> str:
+    if support == n:
+        return "unanimous"
+    if 2 * support > n:
+        return "majority"
+    return "tie" if 2 * support == n else "minority"
+
+
+def _vote(votes: Counter[Any]) -> tuple[Any, str]:
+    """Majority value of one attribute among the annotations that kept the span.
+
+    Returns (value or None, note); the note is empty when the vote was unanimous.
+    """
+    ranked = votes.most_common()
+    top, count = ranked[0]
+    if len(ranked) == 1:
+        return top, ""
+    if 2 * count > sum(votes.values()):
+        return top, f"{top} by majority"
+    return None, "tie, left unset"
+
+
+def _item(region: str, control: str, scheme: Scheme, kind: str,
+          value: dict[str, Any]) -> dict[str, Any]:
+    return {"id": region, "from_name": control, "to_name": scheme.text_name, "type": kind,
+            "origin": "prediction", "value": value}
+
+
+def _region_id(key: SpanKey) -> str:
+    """Deterministic region id: the same span gets the same id in every run."""
+    layer, label, start, end = key
+    return "g" + hashlib.sha256(f"{layer}\0{label}\0{start}\0{end}".encode()).hexdigest()[:9]
+
+
+def _span_order(key: SpanKey) -> tuple[int, int, str, str]:
+    layer, label, start, end = key
+    return (start, end, layer, label)
+
+
+def _describe_span(key: SpanKey, text: str) -> str:
+    _, label, start, end = key
+    snippet = text[start:end]
+    if len(snippet) > 60:
+        snippet = snippet[:57] + "..."
+    return f'{label} [{start}:{end}] "{snippet}"'
+
+
+def _describe_votes(votes: Counter[Any]) -> str:
+    return " vs ".join(f"{value if value is not None else 'unset'} ×{count}"
+                       for value, count in votes.most_common())
+
+
+def _ids(ids: Iterable[Any]) -> str:
+    return ", ".join(f"#{i}" for i in ids)
+

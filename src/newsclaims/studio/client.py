@@ -1,0 +1,194 @@
+"""Talking to Label Studio through label-studio-sdk: connect, find or create the
+project, list its tasks. Every SDK call goes through `call`, so a failure is one line.
+
+- The server accepts a label config that drops labels existing annotations use (measured
+  on 1.23.2), so push checks that itself before updating the project's config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+import orjson
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+
+from newsclaims.core.errors import NewsclaimsError
+from newsclaims.core.scheme import Scheme, load_scheme
+from newsclaims.studio.server import Connection, connection, health, server_version
+
+DEFAULT_PROJECT = "newsclaims"
+_PAGE_SIZE = 1000
+T = TypeVar("T")
+
+
+@dataclass
+class Studio:
+    """A checked connection: the SDK client plus where it points (never the key)."""
+
+    client: LabelStudio
+    url: str
+    version: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectInfo:
+    id: int
+    title: str
+    created: bool
+    config_updated: bool
+
+
+def call(what: str, url: str, func: Callable[[], T]) -> T:
+    """Run one SDK call; turn transport and HTTP errors into one line (no key, no traceback)."""
+    try:
+        return func()
+    except ApiError as exc:
+        if exc.status_code in (401, 403):
+            raise NewsclaimsError(
+                f"Label Studio at {url} rejected the API key (HTTP {exc.status_code}) while {what}"
+            ) from None
+        detail = _short(exc.body)
+        raise NewsclaimsError(
+            f"Label Studio at {url} answered HTTP {exc.status_code} while {what}: {detail}"
+        ) from None
+    except httpx.HTTPError as exc:
+        raise NewsclaimsError(
+            f"cannot reach Label Studio at {url} while {what} ({type(exc).__name__})"
+        ) from None
+
+
+def _short(body: Any, limit: int = 300) -> str:
+    text = body if isinstance(body, str) else orjson.dumps(body).decode("utf-8", "replace")
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def connect(conn: Connection | None = None, *, timeout: float = 120.0) -> Studio:
+    """A client for the configured server, after checking it is up and takes the key."""
+    conn = conn or connection()
+    if not health(conn.url, timeout=5.0):
+        hint = " (start it with `newsclaims studio start`)" if conn.local else ""
+        raise NewsclaimsError(f"cannot reach Label Studio at {conn.url}{hint}")
+    client = LabelStudio(base_url=conn.url, api_key=conn.api_key, timeout=timeout)
+    call("checking the API key", conn.url, client.users.whoami)
+    return Studio(client, conn.url, server_version(conn.url))
+
+
+def find_project(studio: Studio, title: str) -> Any | None:
+    """The project with exactly this title (the lowest id if several share it)."""
+    pager = call(
+        "listing projects",
+        studio.url,
+        lambda: studio.client.projects.list(title=title, page_size=100),
+    )
+    matches = call("listing projects", studio.url, lambda: [p for p in pager if p.title == title])
+    return min(matches, key=lambda p: p.id) if matches else None
+
+
+def ensure_project(studio: Studio, title: str, scheme: Scheme | None = None) -> ProjectInfo:
+    """Create the project from label_config.xml, or bring its config up to date.
+
+    Refuses (NewsclaimsError) when the new config would drop a label, choice or
+    relation that an existing annotation uses: those annotations would stop
+    loading in the editor and fail validation.
+    """
+    scheme = scheme or load_scheme()
+    project = find_project(studio, title)
+    if project is None:
+        created = call(
+            "creating the project",
+            studio.url,
+            lambda: studio.client.projects.create(title=title, label_config=scheme.config_xml),
+        )
+        return ProjectInfo(created.id, title, created=True, config_updated=False)
+    current = call(
+        "reading the project", studio.url, lambda: studio.client.projects.get(id=project.id)
+    )
+    if normalise_config(current.label_config or "") == normalise_config(scheme.config_xml):
+        return ProjectInfo(project.id, title, created=False, config_updated=False)
+    missing = sorted(used_names(studio, project.id) - scheme_names(scheme))
+    if missing:
+        shown = ", ".join(f"{control}={value}" for control, value in missing)
+        raise NewsclaimsError(
+            f"label_config.xml would remove what existing annotations in project {title!r} "
+            f"(id {project.id}) use: {shown}; keep them in the config or fix those annotations"
+        )
+    call(
+        "updating the project's label config",
+        studio.url,
+        lambda: studio.client.projects.update(id=project.id, label_config=scheme.config_xml),
+    )
+    return ProjectInfo(project.id, title, created=False, config_updated=True)
+
+
+def normalise_config(xml: str) -> str:
+    return "\n".join(line.rstrip() for line in xml.strip().splitlines())
+
+
+def scheme_names(scheme: Scheme) -> set[tuple[str, str]]:
+    """(control, value) pairs a config offers: labels, choices and relation labels."""
+    names = {(control, value) for control, values in scheme.labels.items() for value in values}
+    names |= {(name, value) for name, control in scheme.choices.items() for value in control.values}
+    names |= {("relation", value) for value in scheme.relations}
+    return names
+
+
+def used_names(studio: Studio, project_id: int) -> set[tuple[str, str]]:
+    """(control, value) pairs that the project's annotations use."""
+    used: set[tuple[str, str]] = set()
+    for task in _iter_tasks(studio, project_id, fields="all", only_annotated=True):
+        for annotation in task.get("annotations") or []:
+            for item in annotation.get("result") or []:
+                used |= _result_names(item)
+    return used
+
+
+def _result_names(item: dict[str, Any]) -> set[tuple[str, str]]:
+    if item.get("type") == "relation":
+        return {("relation", label) for label in item.get("labels") or []}
+    control, value = item.get("from_name"), item.get("value") or {}
+    kind = item.get("type")
+    values = value.get(kind) if isinstance(kind, str) else None
+    if not control or not isinstance(values, list):
+        return set()
+    return {(control, str(v)) for v in values}
+
+
+def _iter_tasks(studio: Studio, project_id: int, **params: Any) -> Iterator[dict[str, Any]]:
+    """Every task of the project, page by page (the server answers 404 past the last page)."""
+    page = 1
+    while True:
+        try:
+            pager = studio.client.tasks.list(
+                project=project_id, page=page, page_size=_PAGE_SIZE, **params
+            )
+        except ApiError as exc:
+            if exc.status_code == 404 and page > 1:
+                return
+            call("listing tasks", studio.url, lambda exc=exc: _raise(exc))
+        except httpx.HTTPError as exc:
+            call("listing tasks", studio.url, lambda exc=exc: _raise(exc))
+        items = pager.items or []
+        for task in items:
+            yield task.dict()
+        if len(items) < _PAGE_SIZE:
+            return
+        page += 1
+
+
+def _raise(exc: Exception) -> None:
+    raise exc
+
+
+def existing_article_ids(studio: Studio, project_id: int) -> dict[str, list[int]]:
+    """article_id -> task ids already in the project (more than one means duplicates)."""
+    found: dict[str, list[int]] = {}
+    for task in _iter_tasks(studio, project_id, fields="task_only", include="id,data"):
+        aid = (task.get("data") or {}).get("article_id")
+        if isinstance(aid, str):
+            found.setdefault(aid, []).append(task["id"])
+    return found

@@ -1,0 +1,157 @@
+"""`pull`: a snapshot export of a Label Studio project, kept byte for byte.
+
+The plain export lists predictions by id only, so pull asks for a snapshot with full
+predictions, writes it atomically under a new name (never overwriting) and records
+its sha256, the server version and the label config's hash in a `.meta.json` sidecar.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from newsclaims.core.atomic import atomic_write_bytes, atomic_write_text
+from newsclaims.core.errors import NewsclaimsError
+from newsclaims.core.scheme import Scheme, load_scheme
+from newsclaims.studio.client import (
+    DEFAULT_PROJECT,
+    Studio,
+    call,
+    connect,
+    find_project,
+    normalise_config,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PullResult:
+    path: Path
+    meta_path: Path
+    meta: dict[str, Any]
+
+
+def slugify(title: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return slug or "project"
+
+
+def pull(
+    out_dir: str | Path,
+    *,
+    project_title: str = DEFAULT_PROJECT,
+    studio: Studio | None = None,
+    scheme: Scheme | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> PullResult:
+    """Snapshot-export the project (native JSON, full predictions) into a new file in out_dir."""
+    studio = studio or connect()
+    scheme = scheme or load_scheme()
+    project = find_project(studio, project_title)
+    if project is None:
+        raise NewsclaimsError(f"no project titled {project_title!r} at {studio.url}")
+    details = call(
+        "reading the project", studio.url, lambda: studio.client.projects.get(id=project.id)
+    )
+    exports = studio.client.projects.exports
+    snapshot = call(
+        "creating the export snapshot",
+        studio.url,
+        lambda: exports.create(
+            id=project.id,
+            title=f"newsclaims pull {now():%Y-%m-%dT%H:%M:%SZ}",
+            serialization_options={"predictions": {"only_id": False}},
+        ),
+    )
+    _wait_for_export(studio, project.id, snapshot.id)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = _new_export_path(out, slugify(project_title), now())
+    data = call(
+        "downloading the export",
+        studio.url,
+        lambda: b"".join(
+            exports.download(id=project.id, export_pk=snapshot.id, export_type="JSON")
+        ),
+    )
+    try:
+        tasks = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        tasks = None
+    if not isinstance(tasks, list):
+        raise NewsclaimsError(
+            f"Label Studio export of project {project.id} is not a JSON list of tasks"
+        )
+    atomic_write_bytes(path, data, overwrite=False)
+    # The export is safe on disk now; a snapshot left on the server is harmless.
+    with contextlib.suppress(NewsclaimsError):
+        call(
+            "deleting the snapshot",
+            studio.url,
+            lambda: exports.delete(id=project.id, export_pk=snapshot.id),
+        )
+    # The server drops the file's trailing newline; same config, so record the file's sha256.
+    server_config = details.label_config or ""
+    same_config = normalise_config(server_config) == normalise_config(scheme.config_xml)
+    config_sha = (
+        scheme.sha256
+        if same_config
+        else hashlib.sha256(server_config.encode("utf-8")).hexdigest()
+    )
+    meta = {
+        "project_id": project.id,
+        "project_title": project_title,
+        "server_url": studio.url,
+        "server_version": studio.version,
+        "exported_at": now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "export_file": path.name,
+        "export_sha256": hashlib.sha256(data).hexdigest(),
+        "export_bytes": len(data),
+        "task_count": len(tasks),
+        "annotation_count": sum(len(t.get("annotations") or []) for t in tasks),
+        "prediction_count": sum(len(t.get("predictions") or []) for t in tasks),
+        "label_config_sha256": config_sha,
+        "label_config_matches_local": same_config,
+    }
+    meta_path = path.with_name(path.name.removesuffix(".json") + ".meta.json")
+    atomic_write_text(
+        meta_path, orjson.dumps(meta, option=orjson.OPT_INDENT_2).decode() + "\n", overwrite=False
+    )
+    return PullResult(path, meta_path, meta)
+
+
+def _wait_for_export(
+    studio: Studio, project_id: int, export_id: int, timeout: float = 600.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        info = call(
+            "waiting for the export",
+            studio.url,
+            lambda: studio.client.projects.exports.get(id=project_id, export_pk=export_id),
+        )
+        if info.status == "completed":
+            return
+        if info.status == "failed":
+            raise NewsclaimsError(f"Label Studio export {export_id} of project {project_id} failed")
+        if time.monotonic() > deadline:
+            raise NewsclaimsError(f"Label Studio export {export_id} not ready after {timeout:.0f}s")
+        time.sleep(1.0)
+
+
+def _new_export_path(out: Path, slug: str, when: datetime) -> Path:
+    """DIR/<slug>-<UTC timestamp>.json, with -2, -3... rather than ever overwriting."""
+    stem = f"{slug}-{when:%Y%m%dT%H%M%SZ}"
+    candidate, n = out / f"{stem}.json", 1
+    while candidate.exists() or candidate.with_name(candidate.stem + ".meta.json").exists():
+        n += 1
+        candidate = out / f"{stem}-{n}.json"
+    return candidate

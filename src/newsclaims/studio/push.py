@@ -1,0 +1,180 @@
+"""`push`: articles (with suggestions) into a Label Studio project, idempotently.
+
+Label Studio never de-duplicates imports, so push asks the project which article_ids
+it already holds and sends only the rest. A run cut off half-way (either side killed)
+therefore finishes on the next run with no duplicate and none missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tqdm import tqdm
+
+from newsclaims.core.articles import PushInput, load_push_input
+from newsclaims.core.errors import NewsclaimsError, Problem, Severity
+from newsclaims.core.scheme import Scheme
+from newsclaims.studio.client import (
+    DEFAULT_PROJECT,
+    Studio,
+    call,
+    connect,
+    ensure_project,
+    existing_article_ids,
+)
+from newsclaims.studio.server import health
+
+DEFAULT_BATCH_SIZE = 1000  # tasks per import request, at most
+BATCH_BYTES = 8_000_000  # JSON bytes per import request, at most (one task may exceed it)
+
+
+@dataclass
+class PushResult:
+    project_id: int | None
+    imported: int = 0
+    skipped: int = 0
+    failed: int = 0
+    predictions: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"imported {self.imported}, skipped {self.skipped} (already in project), "
+            f"failed {self.failed}; predictions attached {self.predictions}"
+        )
+
+
+
+def push(
+    articles: str | Path | Iterable[dict[str, Any]],
+    *,
+    project_title: str = DEFAULT_PROJECT,
+    predictions: str | Path | Iterable[dict[str, Any]] | None = None,
+    suggest: bool = True,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    studio: Studio | None = None,
+    scheme: Scheme | None = None,
+    progress: bool | None = None,
+) -> PushResult:
+    """Import articles (with predictions) as tasks, skipping those already there.
+
+    Predictions come from `predictions` when given, else (with `suggest`) from the
+    rule-based pre-annotator, computed only for the tasks being imported.
+    Nothing is sent when the input has errors: the result carries the problems and
+    `project_id` None. `progress=None` shows a bar only on a terminal.
+    """
+    if batch_size < 1:
+        raise NewsclaimsError(f"batch size must be at least 1, got {batch_size}")
+    given = load_push_input(articles, predictions)
+    if any(p.severity is Severity.ERROR for p in given.problems):
+        return PushResult(None, problems=given.problems)
+    studio = studio or connect()
+    project = ensure_project(studio, project_title, scheme)
+    result = PushResult(project.id, problems=list(given.problems))
+    existing = existing_article_ids(studio, project.id)
+    for aid, task_ids in existing.items():
+        if len(task_ids) > 1:
+            result.problems.append(
+                Problem(
+                    Severity.WARNING,
+                    "duplicate-task",
+                    f"project already holds {len(task_ids)} tasks for this article: {task_ids}",
+                    article_id=aid,
+                )
+            )
+    todo = [t for t in given.tasks if t["article_id"] not in existing]
+    result.skipped = len(given.tasks) - len(todo)
+    if predictions is None and suggest:
+        given.predictions.update(_suggestions(todo))
+    _import(studio, project.id, todo, given, batch_size, result, progress)
+    return result
+
+
+def _import(
+    studio: Studio,
+    project_id: int,
+    todo: list[dict[str, Any]],
+    given: PushInput,
+    batch_size: int,
+    result: PushResult,
+    progress: bool | None,
+) -> None:
+    bar = tqdm(
+        total=len(todo),
+        unit="task",
+        desc="push",
+        disable=None if progress is None else not progress,
+    )
+    payloads = (_task_payload(data, given.predictions.get(data["article_id"])) for data in todo)
+    done = 0
+    with bar:
+        for batch in _batches(payloads, batch_size, BATCH_BYTES):
+            first, done = done + 1, done + len(batch)
+            try:
+                response = call(
+                    f"importing tasks {first}-{done}",
+                    studio.url,
+                    lambda batch=batch: studio.client.projects.import_tasks(
+                        id=project_id, request=batch, return_task_ids=True
+                    ),
+                )
+            except NewsclaimsError as exc:
+                if not health(studio.url, timeout=5.0):
+                    raise NewsclaimsError(
+                        f"{exc} after importing {result.imported} of {len(todo)} new tasks; "
+                        "run push again to finish (tasks already imported are skipped)"
+                    ) from None
+                result.failed += len(batch)
+                result.problems.extend(
+                    Problem(
+                        Severity.ERROR, "import-failed", str(exc),
+                        article_id=task["data"]["article_id"],
+                    )
+                    for task in batch
+                )
+            else:
+                result.imported += response.task_count or 0
+                result.predictions += response.prediction_count or 0
+            bar.update(len(batch))
+
+
+def _batches(
+    payloads: Iterable[dict[str, Any]], max_tasks: int, max_bytes: int
+) -> Iterator[list[dict[str, Any]]]:
+    """Import requests of at most `max_tasks` tasks and about `max_bytes` of JSON.
+
+    Label Studio has a fixed cost per import request (~0.1 s here: an import record,
+    counters, project summary), so requests are as large as is reasonable; bytes
+    bound them because articles, and predictions above all, vary a lot in size."""
+    batch: list[dict[str, Any]] = []
+    size = 0
+    for payload in payloads:
+        weight = len(orjson.dumps(payload))
+        if batch and (len(batch) >= max_tasks or size + weight > max_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(payload)
+        size += weight
+    if batch:
+        yield batch
+
+
+def _suggestions(tasks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The pre-annotator's prediction per article, in Label Studio's import shape."""
+    from newsclaims.preannotate import preannotate_articles  # only when suggesting
+
+    return {
+        p["article_id"]: [{k: p[k] for k in ("model_version", "score", "result")}]
+        for p in preannotate_articles(tasks)
+    }
+
+
+def _task_payload(data: dict[str, Any], predictions: list[dict[str, Any]] | None) -> dict[str, Any]:
+    task: dict[str, Any] = {"data": data}
+    if predictions:
+        task["predictions"] = predictions
+    return task
