@@ -3,11 +3,19 @@
 Each builder writes one item the way Label Studio's own export does (docs/DESIGN.md,
 tests/fixtures/exports/make_fixtures.py), so a test states only what differs: the text,
 the fragment, the label, the choices. Offsets are code points into the task text.
+Also the one release export most release tests start from (the base release itself is
+the `base_release` fixture in conftest.py).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+RELEASE_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "release"
+BASE_EXPORT = RELEASE_FIXTURES / "base.json"  # six articles; see make_fixtures.py there
+ADDED_EXPORT = RELEASE_FIXTURES / "added.json"  # the base export and two more articles
+RELEASE_SALT = "test-salt"
 
 Item = dict[str, Any]
 
