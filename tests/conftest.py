@@ -1,4 +1,7 @@
-"""Shared fixtures: a real Label Studio for integration tests.
+"""Shared fixtures: the base release, and a real Label Studio for integration tests.
+
+The base release (tests/fixtures/release/base.json as v0.1.0) is built once per session
+and only read; a test that changes files works on `base_release_copy`.
 
 The first session on a machine migrates an empty data dir once (~50 s) and caches it
 as a template under .labelstudio/test-template-<version>; every session after that
@@ -21,6 +24,8 @@ from pathlib import Path
 import pytest
 from label_studio_sdk import LabelStudio
 
+from factories import BASE_EXPORT, RELEASE_SALT
+from newsclaims.release.release import release
 from newsclaims.studio import server
 from newsclaims.studio.client import ProjectInfo, Studio, connect, ensure_project
 from newsclaims.studio.server import Connection, StudioPaths
@@ -94,6 +99,22 @@ def start_from_template(base: Path) -> RunningStudio:
     assert creds is not None and info.url and info.pid
     port = int(info.url.rsplit(":", 1)[1])
     return RunningStudio(paths, info.url, creds.token, creds.email, creds.password, info.pid, port)
+
+
+@pytest.fixture(scope="session")
+def base_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """dataset/v0.1.0 built from the base export, shared by the session: read it only."""
+    root = tmp_path_factory.mktemp("dataset")
+    result = release(BASE_EXPORT, version="0.1.0", dataset_dir=root, salt=RELEASE_SALT)
+    assert result.ok, [str(p) for p in result.problems]
+    return root / "v0.1.0"
+
+
+@pytest.fixture
+def base_release_copy(base_release: Path, tmp_path: Path) -> Path:
+    """The base release in a copy of its dataset folder, for a test that changes files."""
+    dataset = shutil.copytree(base_release.parent, tmp_path / "dataset")
+    return Path(dataset) / base_release.name
 
 
 @pytest.fixture(scope="session")

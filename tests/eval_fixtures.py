@@ -1,7 +1,7 @@
 """The gold-annotated fictional articles under tests/fixtures/articles, as exports.
 
-Pre-annotation is measured against these (issue 6): `dev/` may be looked at while
-writing rules, `heldout/` may not. Each article is a pair:
+Pre-annotation is measured against these (docs/preannotation.md): `dev/` may be looked
+at while writing rules, `heldout/` may not. Each article is a pair:
 
 - `NAME.txt`: the task text exactly as `push` would send it (no trailing newline);
 - `NAME.yaml`: `meta` (title, source, published, tags, language) plus surface gold

@@ -20,6 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from factories import annotation, find, region, relation, task
+from factories import labels as labels_item
 from newsclaims.cli import app
 from newsclaims.review.agreement import agreement, agreement_summary, alpha_from_counts
 
@@ -31,10 +33,7 @@ TEXT = ("Smith said taxes rose. Jones said prices fell. "
 
 
 def at(fragment: str, nth: int = 0) -> tuple[int, int]:
-    start = -1
-    for _ in range(nth + 1):
-        start = TEXT.index(fragment, start + 1)
-    return start, start + len(fragment)
+    return find(TEXT, fragment, nth)
 
 
 class Builder:
@@ -47,18 +46,11 @@ class Builder:
              **choices: str) -> str:
         self.count += 1
         rid = f"{self.prefix}{self.count}"
-        start, end = at(fragment, nth)
-        value = {"start": start, "end": end, "text": fragment}
-        self.items.append({"id": rid, "from_name": layer, "to_name": "text", "type": "labels",
-                           "value": {**value, "labels": [label]}})
-        for name, choice in choices.items():
-            self.items.append({"id": rid, "from_name": name, "to_name": "text",
-                               "type": "choices", "value": {**value, "choices": [choice]}})
+        self.items += region(rid, label, TEXT, fragment, nth=nth, control=layer, **choices)
         return rid
 
     def relate(self, from_id: str, to_id: str, kind: str) -> None:
-        self.items.append({"from_id": from_id, "to_id": to_id, "type": "relation",
-                           "direction": "right", "labels": [kind]})
+        self.items.append(relation(from_id, to_id, kind))
 
     def triple(self, claim: str, source: str, cue: str, nth_cue: int, attribution_type: str,
                source_type: str) -> None:
@@ -95,17 +87,16 @@ B = reading("b", ["INDIRECT", "DIRECT_QUOTE", "DIRECT_QUOTE", "MIXED"], [NP, NP,
 
 
 def ann(aid: int, user: Any, result: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
-    return {"id": aid, "completed_by": user, "result": result, "was_cancelled": False,
-            "ground_truth": False, "updated_at": f"2026-01-0{aid % 9 + 1}T00:00:00Z", **fields}
+    return annotation(aid, result, completed_by=user,
+                      updated_at=f"2026-01-0{aid % 9 + 1}T00:00:00Z", **fields)
 
 
 def export(*annotations: dict[str, Any]) -> list[dict[str, Any]]:
     return [
-        {"id": 1, "data": {"text": TEXT}, "annotations": list(annotations)},
+        task(1, TEXT, *annotations),
         # Neither of these counts: one annotation only, and none at all.
-        {"id": 2, "data": {"text": TEXT}, "annotations": [ann(9, 1, A)]},
-        {"id": 3, "data": {"text": TEXT},
-         "annotations": [ann(10, 2, B, was_cancelled=True)]},
+        task(2, TEXT, ann(9, 1, A)),
+        task(3, TEXT, ann(10, 2, B, was_cancelled=True)),
     ]
 
 
@@ -303,12 +294,10 @@ def test_token_alpha_on_random_annotations_matches_the_formula() -> None:
         labels = [rng.choice([None, "PERSON", "ORG", "DATE"]) for _ in bounds]
         choices_per_coder.append(labels)
         results.append([
-            {"id": f"r{coder}-{i}", "from_name": "entity", "to_name": "text", "type": "labels",
-             "value": {"start": s, "end": e, "text": TEXT[s:e], "labels": [label]}}
+            labels_item(f"r{coder}-{i}", label, TEXT, s, e, control="entity")
             for i, ((s, e), label) in enumerate(zip(bounds, labels, strict=True)) if label
         ])
-    tasks = [{"id": 1, "data": {"text": TEXT},
-              "annotations": [ann(i + 1, i + 1, r) for i, r in enumerate(results)]}]
+    tasks = [task(1, TEXT, *(ann(i + 1, i + 1, r) for i, r in enumerate(results)))]
     # Word tokens get the coder's label; the four sentence-final "." tokens are O.
     units = [[labels[i] or "O" for labels in choices_per_coder] for i in range(len(bounds))]
     units += [["O", "O", "O"]] * TEXT.count(".")

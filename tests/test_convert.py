@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from factories import choice, labels
+from factories import relation as rel
 from newsclaims.core.errors import NewsclaimsError, Severity
 from newsclaims.core.ids import pseudonym
 from newsclaims.export.convert import claims_from, convert, parse_result
@@ -25,22 +27,6 @@ CLAIM_COLUMNS = {
     "cue_id", "cue_text", "cue_start", "cue_end", "n_sources", "n_cues",
 }
 PER_ANNOTATION = {"article_id", "annotation_id", "annotator"}
-
-
-def labels(region: str, start: int, end: int, label: str, text: str,
-           control: str = "attribution") -> dict:
-    return {"id": region, "from_name": control, "to_name": "text", "type": "labels",
-            "value": {"start": start, "end": end, "text": text[start:end], "labels": [label]}}
-
-
-def choice(region: str, control: str, value: str) -> dict:
-    return {"id": region, "from_name": control, "to_name": "text", "type": "choices",
-            "value": {"choices": [value]}}
-
-
-def rel(a: str, b: str, kind: str, direction: str = "right") -> dict:
-    return {"from_id": a, "to_id": b, "type": "relation", "direction": direction,
-            "labels": [kind]}
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +108,7 @@ def test_choices_fold_into_the_span_they_apply_to(records) -> None:
 
 def test_parse_trims_whitespace_and_records_it() -> None:
     text = "He said  it rained. "
-    parsed = parse_result([labels("a", 7, 20, "CLAIM", text)], text)
+    parsed = parse_result([labels("a", "CLAIM", text, 7, 20)], text)
     [span] = parsed.spans
     assert (span["start"], span["end"], span["text"]) == (9, 19, "it rained.")
     assert span["trimmed"] is True
@@ -133,7 +119,7 @@ def test_parse_works_on_code_points_with_astral_characters() -> None:
     text = "😀 Ana said 👩‍👩‍👧 is a family emoji."
     start = text.index("👩")
     end = text.index(" is")
-    parsed = parse_result([labels("a", start, end, "CLAIM", text)], text)
+    parsed = parse_result([labels("a", "CLAIM", text, start, end)], text)
     assert parsed.spans[0]["text"] == "👩‍👩‍👧"
     assert parsed.problems == []
 
@@ -141,8 +127,8 @@ def test_parse_works_on_code_points_with_astral_characters() -> None:
 def test_parse_reports_what_it_cannot_use() -> None:
     text = "Ana said it rained."
     result = [
-        labels("a", 9, 19, "CLAIM", text),
-        labels("b", 0, 3, "SOURCE", text),
+        labels("a", "CLAIM", text, 9, 19),
+        labels("b", "SOURCE", text, 0, 3),
         {"id": "c", "type": "labels", "from_name": "attribution",
          "value": {"start": 5, "end": 50, "labels": ["CUE"]}},
         choice("ghost", "attribution_type", "INDIRECT"),
@@ -165,7 +151,7 @@ def test_parse_reports_what_it_cannot_use() -> None:
 
 def test_text_mismatch_is_reported_but_span_comes_from_data_text() -> None:
     text = "Ana said it rained."
-    item = labels("a", 9, 19, "CLAIM", text)
+    item = labels("a", "CLAIM", text, 9, 19)
     item["value"]["text"] = "it snowed."
     parsed = parse_result([item], text)
     assert parsed.spans[0]["text"] == "it rained."
@@ -174,7 +160,7 @@ def test_text_mismatch_is_reported_but_span_comes_from_data_text() -> None:
 
 def test_left_pointing_relation_is_read_in_arrow_direction() -> None:
     text = "Ana said it rained."
-    result = [labels("a", 9, 19, "CLAIM", text), labels("b", 0, 3, "SOURCE", text),
+    result = [labels("a", "CLAIM", text, 9, 19), labels("b", "SOURCE", text, 0, 3),
               rel("b", "a", "source", direction="left")]
     [relation] = parse_result(result, text).relations
     assert (relation["from_id"], relation["to_id"]) == ("a", "b")
@@ -184,9 +170,9 @@ def test_left_pointing_relation_is_read_in_arrow_direction() -> None:
 def test_claims_pick_the_first_source_by_offset_and_count_all() -> None:
     text = "Ana and Bo said that it rained."
     result = [
-        labels("claim", 21, 31, "CLAIM", text),
-        labels("bo", 8, 10, "SOURCE", text),
-        labels("ana", 0, 3, "SOURCE", text),
+        labels("claim", "CLAIM", text, 21, 31),
+        labels("bo", "SOURCE", text, 8, 10),
+        labels("ana", "SOURCE", text, 0, 3),
         choice("claim", "attribution_type", "INDIRECT"),
         rel("claim", "bo", "source"),
         rel("claim", "ana", "source"),
@@ -201,7 +187,7 @@ def test_claims_pick_the_first_source_by_offset_and_count_all() -> None:
 def test_unattributed_claim_has_empty_source_columns() -> None:
     text = "It rained."
     parsed = parse_result(
-        [labels("a", 0, 10, "CLAIM", text), choice("a", "attribution_type", "UNATTRIBUTED")], text
+        [labels("a", "CLAIM", text, 0, 10), choice("a", "attribution_type", "UNATTRIBUTED")], text
     )
     [claim] = claims_from(parsed.spans, parsed.relations)
     assert claim["attribution_type"] == "UNATTRIBUTED"

@@ -38,7 +38,8 @@ ENTITY_LABELS = set(SCHEME.labels["entity"])
 BAD_EDGE = set("\"“”‘’'«».,;:!?—–-()[]")
 ABBREVIATION_END = re.compile(r"(?:\b\w\.){2,}$")
 
-# The patterns each split must exercise (issue 6): named here as data, checked against the scheme.
+# The patterns each split must exercise (tests/fixtures/articles/README.md): named here as
+# data, checked against the scheme.
 UNATTRIBUTED, MIXED = "UNATTRIBUTED", "MIXED"
 DOCUMENT, ANONYMOUS = "DOCUMENT", "ANONYMOUS"
 REQUIRED_PATTERNS = {

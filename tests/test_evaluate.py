@@ -8,6 +8,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from factories import region, relation
 from newsclaims.cli import app
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.ids import article_id
@@ -17,35 +18,15 @@ from newsclaims.review.surface import to_export_task
 TEXT = "Officials said the bridge was unsafe. Prices rose, according to a report."
 AID = article_id(TEXT)
 
-
-def _span(rid: str, label: str, start: int, end: int, **choices: str) -> list[dict]:
-    control = "entity" if label not in ("CLAIM", "SOURCE", "CUE") else "attribution"
-    value = {"start": start, "end": end, "text": TEXT[start:end]}
-    items = [{"id": rid, "from_name": control, "to_name": "text", "type": "labels",
-              "value": {**value, "labels": [label]}}]
-    items += [{"id": rid, "from_name": name, "to_name": "text", "type": "choices",
-               "value": {**value, "choices": [choice]}} for name, choice in choices.items()]
-    return items
-
-
-def _rel(a: str, b: str, kind: str) -> dict:
-    return {"from_id": a, "to_id": b, "type": "relation", "direction": "right", "labels": [kind]}
-
-
-def _at(word: str) -> tuple[int, int]:
-    start = TEXT.index(word)
-    return start, start + len(word)
-
-
 GOLD = [
-    *_span("s1", "SOURCE", *_at("Officials"), source_type="ANONYMOUS"),
-    *_span("q1", "CUE", *_at("said"),),
-    *_span("c1", "CLAIM", *_at("the bridge was unsafe"), attribution_type="INDIRECT"),
-    _rel("c1", "s1", "source"), _rel("c1", "q1", "cue"),
-    *_span("c2", "CLAIM", *_at("Prices rose"), attribution_type="INDIRECT"),
-    *_span("q2", "CUE", *_at("according to")),
-    *_span("s2", "SOURCE", *_at("a report"), source_type="DOCUMENT"),
-    _rel("c2", "s2", "source"), _rel("c2", "q2", "cue"),
+    *region("s1", "SOURCE", TEXT, "Officials", source_type="ANONYMOUS"),
+    *region("q1", "CUE", TEXT, "said"),
+    *region("c1", "CLAIM", TEXT, "the bridge was unsafe", attribution_type="INDIRECT"),
+    relation("c1", "s1", "source"), relation("c1", "q1", "cue"),
+    *region("c2", "CLAIM", TEXT, "Prices rose", attribution_type="INDIRECT"),
+    *region("q2", "CUE", TEXT, "according to"),
+    *region("s2", "SOURCE", TEXT, "a report", source_type="DOCUMENT"),
+    relation("c2", "s2", "source"), relation("c2", "q2", "cue"),
 ]
 
 
@@ -70,8 +51,8 @@ def test_identical_prediction_scores_one_everywhere() -> None:
 def test_shifted_span_counts_for_overlap_not_exact() -> None:
     # the predicted claim adds "was unsafe" only: overlaps the gold claim, not equal to it
     predicted = [item for item in GOLD if item.get("id") != "c1" and item.get("from_id") != "c1"]
-    predicted += _span("p1", "CLAIM", *_at("was unsafe"), attribution_type="DIRECT_QUOTE")
-    predicted += [_rel("p1", "s1", "source"), _rel("p1", "q1", "cue")]
+    predicted += region("p1", "CLAIM", TEXT, "was unsafe", attribution_type="DIRECT_QUOTE")
+    predicted += [relation("p1", "s1", "source"), relation("p1", "q1", "cue")]
     report = evaluate([_task(GOLD)], [_prediction(predicted)])
     claim = report["labels"]["CLAIM"]
     assert claim["exact"]["tp"] == 1 and claim["exact"]["recall"] == 0.5
@@ -83,14 +64,15 @@ def test_shifted_span_counts_for_overlap_not_exact() -> None:
 def test_triple_needs_the_linked_source_and_cue_to_overlap() -> None:
     # claim 1 linked to the wrong source ("a report"), claim 2 without its cue link
     predicted = [item for item in GOLD if item.get("type") != "relation"]
-    predicted += [_rel("c1", "s2", "source"), _rel("c1", "q1", "cue"), _rel("c2", "s2", "source")]
+    predicted += [relation("c1", "s2", "source"), relation("c1", "q1", "cue"),
+                  relation("c2", "s2", "source")]
     report = evaluate([_task(GOLD)], [_prediction(predicted)])
     assert report["triples"] == {"gold": 2, "correct": 0, "accuracy": 0.0}
     assert report["labels"]["SOURCE"]["exact"]["f1"] == 1.0  # spans alone are all right
 
 
 def test_extra_and_missing_spans_move_precision_and_recall() -> None:
-    predicted = [*GOLD, *_span("e1", "CLAIM", *_at("Officials said"), attribution_type="INDIRECT")]
+    predicted = [*GOLD, *region("e1", "CLAIM", TEXT, "Officials said", attribution_type="INDIRECT")]
     predicted = [i for i in predicted if i.get("id") != "s2" and i.get("to_id") != "s2"]
     report = evaluate([_task(GOLD)], [_prediction(predicted)])
     assert report["labels"]["CLAIM"]["exact"]["precision"] == pytest.approx(2 / 3)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from factories import annotation, find, region, relation
+from factories import task as make_task
 from newsclaims.review.gold import choose_gold
 
 TEXT = "Officials said the bridge will cost $5 billion, Reuters reported."
@@ -12,35 +14,11 @@ TEXT = "Officials said the bridge will cost $5 billion, Reuters reported."
 
 
 def at(fragment: str) -> tuple[int, int]:
-    start = TEXT.index(fragment)
-    return start, start + len(fragment)
-
-
-def region(rid: str, fragment: str, label: str, layer: str = "attribution",
-           **choices: str) -> list[dict[str, Any]]:
-    start, end = at(fragment)
-    value = {"start": start, "end": end, "text": fragment}
-    items = [{"id": rid, "from_name": layer, "to_name": "text", "type": "labels",
-              "value": {**value, "labels": [label]}}]
-    items += [{"id": rid, "from_name": name, "to_name": "text", "type": "choices",
-               "value": {**value, "choices": [choice]}} for name, choice in choices.items()]
-    return items
-
-
-def relation(from_id: str, to_id: str, kind: str) -> dict[str, Any]:
-    return {"from_id": from_id, "to_id": to_id, "type": "relation", "direction": "right",
-            "labels": [kind]}
+    return find(TEXT, fragment)
 
 
 def task(*annotations: dict[str, Any]) -> dict[str, Any]:
-    return {"id": 7, "data": {"text": TEXT}, "annotations": list(annotations)}
-
-
-def annotation(aid: int, *items: Any, **fields: Any) -> dict[str, Any]:
-    result: list[dict[str, Any]] = []
-    for item in items:
-        result.extend(item if isinstance(item, list) else [item])
-    return {"id": aid, "result": result, "was_cancelled": False, "ground_truth": False, **fields}
+    return make_task(7, TEXT, *annotations)
 
 
 CLAIM = "the bridge will cost $5 billion"
@@ -50,10 +28,11 @@ def full(aid: int, rid: str, attribution_type: str = "INDIRECT", **fields: Any) 
     """A complete reading: claim, source, cue, the two relations, one entity."""
     return annotation(
         aid,
-        region(f"{rid}c", CLAIM, "CLAIM", attribution_type=attribution_type, certainty="ASSERTED"),
-        region(f"{rid}s", "Officials", "SOURCE", source_type="ANONYMOUS"),
-        region(f"{rid}u", "said", "CUE"),
-        region(f"{rid}m", "$5 billion", "MONEY", layer="entity"),
+        region(f"{rid}c", "CLAIM", TEXT, CLAIM, attribution_type=attribution_type,
+               certainty="ASSERTED"),
+        region(f"{rid}s", "SOURCE", TEXT, "Officials", source_type="ANONYMOUS"),
+        region(f"{rid}u", "CUE", TEXT, "said"),
+        region(f"{rid}m", "MONEY", TEXT, "$5 billion", control="entity"),
         relation(f"{rid}c", f"{rid}s", "source"),
         relation(f"{rid}c", f"{rid}u", "cue"),
         **fields,
@@ -90,7 +69,8 @@ def test_no_completed_annotation_gives_policy_none() -> None:
 
 
 def test_ground_truth_wins_over_majority() -> None:
-    reviewer = annotation(3, region("r", "Reuters", "SOURCE", source_type="NAMED_ORGANIZATION"),
+    reviewer = annotation(3, region("r", "SOURCE", TEXT, "Reuters",
+                                    source_type="NAMED_ORGANIZATION"),
                           ground_truth=True)
     choice = choose_gold(task(full(1, "a"), full(2, "b"), reviewer))
     assert choice.policy == "ground_truth"
@@ -123,7 +103,7 @@ def test_identical_annotators_merge_without_disagreement() -> None:
 def test_two_of_three_keep_a_span_and_the_minority_one_is_listed() -> None:
     # Annotator 3 also marks "Reuters" as a SOURCE: 1 of 3 → left out, but listed.
     extra = full(3, "c")
-    extra["result"] += region("cr", "Reuters", "SOURCE", source_type="NAMED_ORGANIZATION")
+    extra["result"] += region("cr", "SOURCE", TEXT, "Reuters", source_type="NAMED_ORGANIZATION")
     choice = choose_gold(task(full(1, "a"), full(2, "b"), extra))
     assert ("SOURCE", *at("Reuters")) not in spans_of(choice.result)
     assert choice.needs_adjudication
@@ -150,8 +130,8 @@ def test_attributes_by_majority_and_ties_left_unset() -> None:
 def test_two_annotators_disagreeing_on_a_span_is_a_tie() -> None:
     # Annotator 2 marks the claim one word shorter: neither boundary has a majority.
     short = "the bridge will cost"
-    other = annotation(2, region("bc", short, "CLAIM", attribution_type="INDIRECT"),
-                       region("bs", "Officials", "SOURCE", source_type="ANONYMOUS"),
+    other = annotation(2, region("bc", "CLAIM", TEXT, short, attribution_type="INDIRECT"),
+                       region("bs", "SOURCE", TEXT, "Officials", source_type="ANONYMOUS"),
                        relation("bc", "bs", "source"))
     choice = choose_gold(task(full(1, "a"), other))
     assert spans_of(choice.result) == {("SOURCE", *at("Officials"))}
@@ -221,6 +201,6 @@ def test_only_articles_with_disagreements_are_sent_for_adjudication() -> None:
     assert again[0].model_version == item.model_version
     other = needing_adjudication([{**task(full(1, "a"), full(2, "b", "MIXED")), "id": 8}])
     assert other[0].model_version == item.model_version  # the tie leaves the value unset either way
-    shorter = annotation(2, region("q", "Officials", "SOURCE", source_type="ANONYMOUS"))
+    shorter = annotation(2, region("q", "SOURCE", TEXT, "Officials", source_type="ANONYMOUS"))
     changed = needing_adjudication([{**task(full(1, "a"), shorter), "id": 8}])
     assert changed[0].model_version != item.model_version

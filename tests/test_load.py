@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -10,18 +11,16 @@ import pandas as pd
 import pytest
 
 import newsclaims
+from factories import ADDED_EXPORT, RELEASE_SALT
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.release.release import release
 
-BASE = Path(__file__).parent / "fixtures" / "release" / "base.json"
-ADDED = Path(__file__).parent / "fixtures" / "release" / "added.json"
-
 
 @pytest.fixture(scope="module")
-def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("dataset")
-    assert release(BASE, version="0.1.0", dataset_dir=root, salt="s").ok
-    assert release(ADDED, version="0.2.0", dataset_dir=root, salt="s").ok
+def dataset(base_release: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The base release and v0.2.0 (two articles added) in one dataset folder."""
+    root = Path(shutil.copytree(base_release.parent, tmp_path_factory.mktemp("load") / "dataset"))
+    assert release(ADDED_EXPORT, version="0.2.0", dataset_dir=root, salt=RELEASE_SALT).ok
     return root
 
 

@@ -20,19 +20,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from factories import ADDED_EXPORT, BASE_EXPORT, RELEASE_FIXTURES, RELEASE_SALT
 from newsclaims.core.errors import has_errors
 from newsclaims.core.schemas import errors as schema_errors
 from newsclaims.export.convert import convert
 from newsclaims.release.release import release
 from newsclaims.release.tables import table_specs
 
-FIXTURES = Path(__file__).parent / "fixtures" / "release"
-BASE = FIXTURES / "base.json"
-SALT = "test-salt"
-
 
 def _tasks(name: str = "base.json") -> list[dict]:
-    return json.loads((FIXTURES / name).read_text("utf-8"))
+    return json.loads((RELEASE_FIXTURES / name).read_text("utf-8"))
 
 
 def _split(article_id: str) -> str:
@@ -48,34 +45,26 @@ def _read(release_dir: Path, table: str) -> list[dict]:
     ).to_pylist()
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("dataset")
-    result = release(BASE, version="0.1.0", dataset_dir=root, salt=SALT)
-    assert result.ok, [str(p) for p in result.problems]
-    return root / "v0.1.0"
-
-
-def test_release_layout_and_schemas(built: Path) -> None:
+def test_release_layout_and_schemas(base_release: Path) -> None:
     specs = table_specs()
     assert {"articles", "spans", "relations", "claims", "entities", "annotations",
             "annotation_spans"} <= set(specs)
     for name, spec in specs.items():
         for split in ("train", "validation", "test"):
-            path = built / name / f"{split}.parquet"
+            path = base_release / name / f"{split}.parquet"
             schema = pq.read_schema(path)
             assert schema.remove_metadata() == spec.schema.remove_metadata(), (name, split)
             meta = pq.ParquetFile(path).metadata
             for group in range(meta.num_row_groups):
                 assert meta.row_group(group).column(0).compression == "ZSTD"
-    label = pq.read_schema(built / "spans" / "train.parquet").field("label")
+    label = pq.read_schema(base_release / "spans" / "train.parquet").field("label")
     assert pa.types.is_dictionary(label.type)
     for name in ("manifest.json", "README.md", "croissant.json", "label_config.xml"):
-        assert (built / name).is_file()
+        assert (base_release / name).is_file()
 
 
-def test_articles_get_the_documented_split_and_gold_policy(built: Path) -> None:
-    articles = {row["article_id"]: row for row in _read(built, "articles")}
+def test_articles_get_the_documented_split_and_gold_policy(base_release: Path) -> None:
+    articles = {row["article_id"]: row for row in _read(base_release, "articles")}
     tasks = _tasks()
     assert set(articles) == {t["data"]["article_id"] for t in tasks}
     for article_id, row in articles.items():
@@ -87,14 +76,14 @@ def test_articles_get_the_documented_split_and_gold_policy(built: Path) -> None:
     assert by_task[2]["gold_annotation_ids"] == [203]
     assert by_task[3]["gold_policy"] == "single"
     assert by_task[3]["n_annotations"] == 1  # the cancelled one does not count
-    manifest = json.loads((built / "manifest.json").read_text())
+    manifest = json.loads((base_release / "manifest.json").read_text())
     assert manifest["gold_policy"] == {"ground_truth": 1, "majority": 1, "single": 4}
     assert manifest["needs_adjudication"] == 1
     assert manifest["annotators"] == 3
 
 
-def test_gold_spans_follow_the_policy(built: Path) -> None:
-    spans = _read(built, "spans")
+def test_gold_spans_follow_the_policy(base_release: Path) -> None:
+    spans = _read(base_release, "spans")
     texts = {(r["article_id"], r["text"], r["label"]) for r in spans}
     tasks = {t["id"]: t["data"] for t in _tasks()}
     # Article 1: two of three annotators marked Tuesday (majority keeps it).
@@ -107,19 +96,19 @@ def test_gold_spans_follow_the_policy(built: Path) -> None:
         assert text[row["start"]:row["end"]] == row["text"]
 
 
-def test_every_annotation_is_published(built: Path) -> None:
+def test_every_annotation_is_published(base_release: Path) -> None:
     tasks = _tasks()
     completed = [a for t in tasks for a in t["annotations"] if not a["was_cancelled"]]
-    annotations = _read(built, "annotations")
+    annotations = _read(base_release, "annotations")
     assert sorted(r["annotation_id"] for r in annotations) == sorted(a["id"] for a in completed)
     gold = {r["annotation_id"] for r in annotations if r["is_gold"]}
     assert 203 in gold and 103 in gold and 204 not in gold
     labelled = sum(1 for a in completed for item in a["result"] if item["type"] == "labels")
-    assert len(_read(built, "annotation_spans")) == labelled
+    assert len(_read(base_release, "annotation_spans")) == labelled
 
 
-def test_claims_table_joins_source_and_cue(built: Path) -> None:
-    claims = {r["claim_text"]: r for r in _read(built, "claims")}
+def test_claims_table_joins_source_and_cue(base_release: Path) -> None:
+    claims = {r["claim_text"]: r for r in _read(base_release, "claims")}
     quote = claims["We will not raise taxes"]
     assert quote["attribution_type"] == "DIRECT_QUOTE"
     assert quote["source_text"] == "Chancellor Olaf Braun"
@@ -130,8 +119,8 @@ def test_claims_table_joins_source_and_cue(built: Path) -> None:
     assert own_voice["source_id"] is None and own_voice["n_sources"] == 0
 
 
-def test_entities_view_has_bio_and_conll_tags(built: Path) -> None:
-    rows = _read(built, "entities")
+def test_entities_view_has_bio_and_conll_tags(base_release: Path) -> None:
+    rows = _read(base_release, "entities")
     tagged = {tok: (ner, conll) for r in rows
               for tok, ner, conll in zip(r["tokens"], r["ner_tags"], r["conll_tags"], strict=True)}
     assert tagged["Jane"] == ("B-PERSON", "B-PER")
@@ -147,7 +136,7 @@ def test_entities_view_has_bio_and_conll_tags(built: Path) -> None:
 
 
 def test_convert_rows_match_the_record_schemas() -> None:
-    records = convert(_tasks(), salt=SALT)
+    records = convert(_tasks(), salt=RELEASE_SALT)
     for record, rows in (("article", records.articles), ("span", records.spans),
                          ("relation", records.relations), ("claim", records.claims),
                          ("annotation", records.annotations)):
@@ -157,58 +146,59 @@ def test_convert_rows_match_the_record_schemas() -> None:
             assert not problems, (record, row, problems[0].message)
 
 
-def test_same_export_gives_byte_identical_release(tmp_path: Path, built: Path) -> None:
-    again = release(BASE, version="0.1.0", dataset_dir=tmp_path, salt=SALT)
+def test_same_export_gives_byte_identical_release(tmp_path: Path, base_release: Path) -> None:
+    again = release(BASE_EXPORT, version="0.1.0", dataset_dir=tmp_path, salt=RELEASE_SALT)
     assert again.ok
-    first = {p.relative_to(built): p.read_bytes() for p in built.rglob("*") if p.is_file()}
+    first = {p.relative_to(base_release): p.read_bytes() for p in base_release.rglob("*")
+             if p.is_file()}
     second = {p.relative_to(again.path): p.read_bytes() for p in again.path.rglob("*")
               if p.is_file()}
     assert first.keys() == second.keys()
     assert [name for name in first if first[name] != second[name]] == []
-    manifest = json.loads((built / "manifest.json").read_text())
+    manifest = json.loads((base_release / "manifest.json").read_text())
     assert manifest["created"] == "2026-03-06T10:00:00Z"  # newest annotation in the export
 
 
-def test_task_order_does_not_change_the_parquet_bytes(tmp_path: Path, built: Path) -> None:
-    other = release(FIXTURES / "reordered.json", version="0.1.0", dataset_dir=tmp_path,
-                    salt=SALT)
+def test_task_order_does_not_change_the_parquet_bytes(tmp_path: Path, base_release: Path) -> None:
+    other = release(RELEASE_FIXTURES / "reordered.json", version="0.1.0", dataset_dir=tmp_path,
+                    salt=RELEASE_SALT)
     assert other.ok
-    for path in built.rglob("*.parquet"):
-        assert path.read_bytes() == (other.path / path.relative_to(built)).read_bytes(), path
+    for path in base_release.rglob("*.parquet"):
+        assert path.read_bytes() == (other.path / path.relative_to(base_release)).read_bytes(), path
 
 
-def test_existing_version_is_never_overwritten(built: Path) -> None:
-    before = {p: p.read_bytes() for p in built.rglob("*") if p.is_file()}
-    result = release(FIXTURES / "added.json", version="0.1.0", dataset_dir=built.parent,
-                     salt=SALT)
+def test_existing_version_is_never_overwritten(base_release_copy: Path) -> None:
+    before = {p: p.read_bytes() for p in base_release_copy.rglob("*") if p.is_file()}
+    result = release(ADDED_EXPORT, version="0.1.0", dataset_dir=base_release_copy.parent,
+                     salt=RELEASE_SALT)
     assert not result.ok
     assert [p.code for p in result.problems] == ["version-exists"]
-    assert {p: p.read_bytes() for p in built.rglob("*") if p.is_file()} == before
+    assert {p: p.read_bytes() for p in base_release_copy.rglob("*") if p.is_file()} == before
 
 
 def test_semver_rules_against_the_previous_release(tmp_path: Path) -> None:
-    assert release(BASE, version="1.0.0", dataset_dir=tmp_path, salt=SALT).ok
-    older = release(BASE, version="0.9.0", dataset_dir=tmp_path, salt=SALT)
+    assert release(BASE_EXPORT, version="1.0.0", dataset_dir=tmp_path, salt=RELEASE_SALT).ok
+    older = release(BASE_EXPORT, version="0.9.0", dataset_dir=tmp_path, salt=RELEASE_SALT)
     assert [p.code for p in older.problems] == ["version-not-newer"]
 
-    patch_adding = release(FIXTURES / "added.json", version="1.0.1", dataset_dir=tmp_path,
-                           salt=SALT)
+    patch_adding = release(ADDED_EXPORT, version="1.0.1", dataset_dir=tmp_path,
+                           salt=RELEASE_SALT)
     assert [p.code for p in patch_adding.problems if p.severity == "error"] == ["semver-bump"]
     assert "MINOR" in patch_adding.problems[-1].message
     assert not (tmp_path / "v1.0.1").exists()
 
-    minor_editing = release(FIXTURES / "edited.json", version="1.1.0", dataset_dir=tmp_path,
-                            salt=SALT)
+    minor_editing = release(RELEASE_FIXTURES / "edited.json", version="1.1.0", dataset_dir=tmp_path,
+                            salt=RELEASE_SALT)
     assert [p.code for p in minor_editing.problems if p.severity == "error"] == ["semver-bump"]
     assert "MAJOR" in minor_editing.problems[-1].message
 
-    assert release(FIXTURES / "reordered.json", version="1.0.1", dataset_dir=tmp_path,
-                   salt=SALT).ok  # same records: a PATCH re-serialises
-    added = release(FIXTURES / "added.json", version="1.1.0", dataset_dir=tmp_path, salt=SALT)
+    assert release(RELEASE_FIXTURES / "reordered.json", version="1.0.1", dataset_dir=tmp_path,
+                   salt=RELEASE_SALT).ok  # same records: a PATCH re-serialises
+    added = release(ADDED_EXPORT, version="1.1.0", dataset_dir=tmp_path, salt=RELEASE_SALT)
     assert added.ok
     assert added.manifest["changes"]["articles"] == {"added": 2, "removed": 0, "changed": 0}
-    assert release(FIXTURES / "edited.json", version="2.0.0", dataset_dir=tmp_path,
-                   salt=SALT).ok
+    assert release(RELEASE_FIXTURES / "edited.json", version="2.0.0", dataset_dir=tmp_path,
+                   salt=RELEASE_SALT).ok
 
     changelog = (tmp_path / "CHANGELOG.md").read_text()
     assert changelog.index("## 2.0.0") < changelog.index("## 1.1.0") < changelog.index("## 1.0.0")
@@ -224,24 +214,25 @@ def test_validation_errors_refuse_the_release(tmp_path: Path) -> None:
     bad[0]["annotations"][0]["result"][0]["value"]["labels"] = ["NOT_A_LABEL"]
     export = tmp_path / "bad.json"
     export.write_text(json.dumps(bad))
-    result = release(export, version="0.1.0", dataset_dir=tmp_path / "dataset", salt=SALT)
+    result = release(export, version="0.1.0", dataset_dir=tmp_path / "dataset", salt=RELEASE_SALT)
     assert not result.ok and has_errors(result.problems)
     assert any(p.task_id == 1 for p in result.problems if p.severity == "error")
     assert not (tmp_path / "dataset" / "v0.1.0").exists()
 
 
-def test_no_email_or_name_anywhere_in_a_release(built: Path) -> None:
+def test_no_email_or_name_anywhere_in_a_release(base_release: Path) -> None:
     users = [a["completed_by"] for t in _tasks() for a in t["annotations"]]
     assert all(isinstance(u, dict) and "@" in u["email"] for u in users)  # the input has them
     secrets = {s for u in users for s in (u["email"], u["first_name"], u["last_name"],
                                           u["email"].split("@")[0], u["email"].split("@")[1])}
-    files = [p for p in built.parent.rglob("*") if p.is_file() and p.name != ".annotator-salt"]
+    files = [p for p in base_release.parent.rglob("*")
+             if p.is_file() and p.name != ".annotator-salt"]
     blob = b"".join(p.read_bytes() for p in files)
     for table in table_specs():
-        blob += json.dumps(_read(built, table), default=str).encode()
+        blob += json.dumps(_read(base_release, table), default=str).encode()
     for secret in secrets:
         assert secret.encode() not in blob, secret
-    annotators = {r["annotator"] for r in _read(built, "annotations")}
+    annotators = {r["annotator"] for r in _read(base_release, "annotations")}
     assert len(annotators) == 3 and all(a.startswith("annotator-") for a in annotators)
 
 
@@ -249,20 +240,20 @@ def test_salt_file_is_private_and_keeps_pseudonyms_stable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("NEWSCLAIMS_ANNOTATOR_SALT", raising=False)
-    assert release(BASE, version="0.1.0", dataset_dir=tmp_path).ok
+    assert release(BASE_EXPORT, version="0.1.0", dataset_dir=tmp_path).ok
     salt_file = tmp_path / ".annotator-salt"
     assert stat.S_IMODE(salt_file.stat().st_mode) == 0o600
-    assert release(BASE, version="0.1.1", dataset_dir=tmp_path).ok  # same pseudonyms: PATCH
+    assert release(BASE_EXPORT, version="0.1.1", dataset_dir=tmp_path).ok  # same pseudonyms: PATCH
     first = {r["annotator"] for r in _read(tmp_path / "v0.1.0", "annotations")}
     assert first == {r["annotator"] for r in _read(tmp_path / "v0.1.1", "annotations")}
     monkeypatch.setenv("NEWSCLAIMS_ANNOTATOR_SALT", "another salt")
-    assert release(BASE, version="0.2.0", dataset_dir=tmp_path / "other").ok
+    assert release(BASE_EXPORT, version="0.2.0", dataset_dir=tmp_path / "other").ok
     other = {r["annotator"] for r in _read(tmp_path / "other" / "v0.2.0", "annotations")}
     assert other.isdisjoint(first)
 
 
 def test_explicit_creation_time(tmp_path: Path) -> None:
-    result = release(BASE, version="0.1.0", dataset_dir=tmp_path, salt=SALT,
+    result = release(BASE_EXPORT, version="0.1.0", dataset_dir=tmp_path, salt=RELEASE_SALT,
                      created="2026-05-01T12:30:00+02:00", notes="First cut.")
     assert result.manifest["created"] == "2026-05-01T10:30:00Z"
     assert "First cut." in (tmp_path / "CHANGELOG.md").read_text()

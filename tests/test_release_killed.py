@@ -15,10 +15,9 @@ import textwrap
 import time
 from pathlib import Path
 
+from factories import BASE_EXPORT
 from newsclaims.release.release import TEMP_PREFIX, release
 from newsclaims.release.verify import verify
-
-BASE = Path(__file__).parent / "fixtures" / "release" / "base.json"
 
 CHILD = textwrap.dedent("""
     import sys, time
@@ -42,7 +41,8 @@ CHILD = textwrap.dedent("""
 def test_killed_release_leaves_nothing_and_rerun_succeeds(tmp_path: Path) -> None:
     dataset = tmp_path / "dataset"
     marker = tmp_path / "half-written"
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(dataset), str(marker), str(BASE)])
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(dataset), str(marker),
+                              str(BASE_EXPORT)])
     try:
         deadline = time.monotonic() + 300
         while not marker.exists():
@@ -56,7 +56,7 @@ def test_killed_release_leaves_nothing_and_rerun_succeeds(tmp_path: Path) -> Non
         child.wait()
 
     assert not (dataset / "v0.1.0").exists()
-    result = release(BASE, version="0.1.0", dataset_dir=dataset, salt="s")
+    result = release(BASE_EXPORT, version="0.1.0", dataset_dir=dataset, salt="s")
     assert result.ok
     assert result.cleaned == [leftovers[0].name]
     assert not list(dataset.glob(f"{TEMP_PREFIX}*"))

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from factories import find
 from newsclaims.core.scheme import load_scheme
 from newsclaims.release.tables import conll2003_map
 from newsclaims.release.tokens import bio_tags, entity_layer, sentences, to_conll, tokenize
 
 
-def _span(text: str, words: str, label: str, occurrence: int = 1) -> dict:
-    start = -1
-    for _ in range(occurrence):
-        start = text.index(words, start + 1)
-    return {"start": start, "end": start + len(words), "label": label}
+def _span(text: str, words: str, label: str) -> dict:
+    start, end = find(text, words)
+    return {"start": start, "end": end, "label": label}
 
 
 def test_conll_map_covers_every_entity_label_of_the_scheme() -> None:

@@ -94,7 +94,7 @@ def test_sdk_accepts_a_result_in_the_scheme_and_rejects_an_unknown_label():
 
 
 def test_annotator_ergonomics():
-    """What the issue asks of the config for people who click it all day."""
+    """What the config owes people who click it all day (docs/guidelines.md §8)."""
     xml = load_scheme().config_xml
     assert re.search(r'<Text name="text" value="\$text" granularity="word"', xml)
     assert '<Header value="$title"' in xml

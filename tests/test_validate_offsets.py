@@ -9,6 +9,7 @@ import copy
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from factories import labels
 from newsclaims.core.errors import Severity
 from newsclaims.core.offsets import Utf16Index, repair_result, to_utf16
 from newsclaims.core.result_rules import check_result
@@ -26,11 +27,8 @@ def text_and_span(draw):
 
 
 def region(text: str, start: int, end: int, fragment: str | None = None) -> list[dict]:
-    return [{
-        "id": "r1", "from_name": "attribution", "to_name": "text", "type": "labels",
-        "value": {"start": start, "end": end, "text": text[start:end] if fragment is None
-                  else fragment, "labels": ["CUE"]},
-    }]
+    """One CUE region; `fragment` is its copy of the text when that is not text[start:end]."""
+    return [labels("r1", "CUE", text, start, end, shown=fragment)]
 
 
 def errors(result: list[dict], text: str) -> list[str]:

@@ -7,6 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from factories import region, relation
 from newsclaims.cli import app
 from newsclaims.core.ids import article_id
 from newsclaims.export.convert import parse_result
@@ -19,42 +20,24 @@ from newsclaims.studio.push import push
 pytestmark = pytest.mark.integration
 
 TEXT = "The mayor said the bridge would reopen in May, officials confirmed on Friday."
-
-
-def _span(rid: str, phrase: str, label: str, layer: str = "attribution", text: str = TEXT,
-          **choices: str):
-    start = text.index(phrase)
-    value = {"start": start, "end": start + len(phrase), "text": phrase}
-    items = [{"id": rid, "from_name": layer, "to_name": "text", "type": "labels",
-              "value": {**value, "labels": [label]}}]
-    items += [{"id": rid, "from_name": name, "to_name": "text", "type": "choices",
-               "value": {**value, "choices": [v]}} for name, v in choices.items()]
-    return items
-
-
-def _relation(from_id: str, to_id: str, kind: str) -> dict:
-    return {"from_id": from_id, "to_id": to_id, "type": "relation", "direction": "right",
-            "labels": [kind]}
-
-
 CLAIM = "the bridge would reopen in May"
 # Both annotators: the claim, "The mayor" as its source, "May" a DATE.
 # They differ on the cue ("said" vs "said the") and on the claim's attribution_type.
 FIRST = [
-    *_span("a1", CLAIM, "CLAIM", attribution_type="INDIRECT"),
-    *_span("a2", "The mayor", "SOURCE", source_type="NAMED_PERSON"),
-    *_span("a3", "said", "CUE"),
-    *_span("a4", "May", "DATE", layer="entity"),
-    _relation("a1", "a2", "source"),
-    _relation("a1", "a3", "cue"),
+    *region("a1", "CLAIM", TEXT, CLAIM, attribution_type="INDIRECT"),
+    *region("a2", "SOURCE", TEXT, "The mayor", source_type="NAMED_PERSON"),
+    *region("a3", "CUE", TEXT, "said"),
+    *region("a4", "DATE", TEXT, "May", control="entity"),
+    relation("a1", "a2", "source"),
+    relation("a1", "a3", "cue"),
 ]
 SECOND = [
-    *_span("b1", CLAIM, "CLAIM", attribution_type="DIRECT_QUOTE"),
-    *_span("b2", "The mayor", "SOURCE", source_type="NAMED_PERSON"),
-    *_span("b3", "said the", "CUE"),
-    *_span("b4", "May", "DATE", layer="entity"),
-    _relation("b1", "b2", "source"),
-    _relation("b1", "b3", "cue"),
+    *region("b1", "CLAIM", TEXT, CLAIM, attribution_type="DIRECT_QUOTE"),
+    *region("b2", "SOURCE", TEXT, "The mayor", source_type="NAMED_PERSON"),
+    *region("b3", "CUE", TEXT, "said the"),
+    *region("b4", "DATE", TEXT, "May", control="entity"),
+    relation("b1", "b2", "source"),
+    relation("b1", "b3", "cue"),
 ]
 
 
@@ -72,7 +55,7 @@ def test_adjudication_prediction_holds_the_majority_and_is_sent_once(
     client = studio.client()
     client.annotations.create(id=task_id, result=FIRST)
     client.annotations.create(id=task_id, result=SECOND)
-    same = _span("c1", "Officials", "SOURCE", text=agreed, source_type="ANONYMOUS")
+    same = region("c1", "SOURCE", agreed, "Officials", source_type="ANONYMOUS")
     client.annotations.create(id=calm_id, result=same)
     client.annotations.create(id=calm_id, result=same)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from factories import region, relation
 from newsclaims.core.ids import article_id
 from newsclaims.core.scheme import load_scheme
 from newsclaims.studio.client import existing_article_ids
@@ -26,67 +27,24 @@ def _article(text: str, title: str = "Bondi on new cases") -> dict:
     return {"text": text, "article_id": article_id(text), "title": title, "tags": ["politics"]}
 
 
-def _span(region_id: str, control: str, label: str, text: str, phrase: str) -> dict:
-    start = text.index(phrase)
-    return {
-        "id": region_id,
-        "from_name": control,
-        "to_name": "text",
-        "type": "labels",
-        "value": {"start": start, "end": start + len(phrase), "text": phrase, "labels": [label]},
-    }
-
-
-def _choice(region: dict, name: str, value: str) -> dict:
-    return {
-        "id": region["id"],
-        "from_name": name,
-        "to_name": "text",
-        "type": "choices",
-        "value": {
-            "start": region["value"]["start"],
-            "end": region["value"]["end"],
-            "choices": [value],
-        },
-    }
-
-
-def _relation(from_id: str, to_id: str, label: str) -> dict:
-    return {
-        "from_id": from_id,
-        "to_id": to_id,
-        "type": "relation",
-        "direction": "right",
-        "labels": [label],
-    }
-
-
 def _annotation_result(text: str) -> list[dict]:
     """CLAIM/SOURCE/CUE spans, both relations, per-region choices, entities (names: scheme)."""
     scheme = load_scheme()
     (attribution,) = [c for c, labels in scheme.labels.items() if "CLAIM" in labels]
     (entity,) = [c for c, labels in scheme.labels.items() if "PERSON" in labels]
-    claim = _span(
-        "c1", attribution, "CLAIM", text, "the Justice Department had opened 40 new cases"
-    )
-    source = _span("s1", attribution, "SOURCE", text, "Attorney General Pam Bondi")
-    cue = _span("u1", attribution, "CUE", text, "told reporters")
-    person = _span("e1", entity, "PERSON", text, "Pam Bondi")
-    org = _span("e2", entity, "ORG", text, "Justice Department")
-    date = _span("e3", entity, "DATE", text, "Monday")
     (claim_type,) = [c.name for c in scheme.choices_for_label("CLAIM") if c.required]
     (source_type,) = [c.name for c in scheme.choices_for_label("SOURCE")]
     return [
-        claim,
-        source,
-        cue,
-        person,
-        org,
-        date,
-        _choice(claim, claim_type, "INDIRECT"),
-        _choice(source, source_type, "NAMED_PERSON"),
-        _relation("c1", "s1", "source"),
-        _relation("c1", "u1", "cue"),
+        *region("c1", "CLAIM", text, "the Justice Department had opened 40 new cases",
+                control=attribution, **{claim_type: "INDIRECT"}),
+        *region("s1", "SOURCE", text, "Attorney General Pam Bondi", control=attribution,
+                **{source_type: "NAMED_PERSON"}),
+        *region("u1", "CUE", text, "told reporters", control=attribution),
+        *region("e1", "PERSON", text, "Pam Bondi", control=entity),
+        *region("e2", "ORG", text, "Justice Department", control=entity),
+        *region("e3", "DATE", text, "Monday", control=entity),
+        relation("c1", "s1", "source"),
+        relation("c1", "u1", "cue"),
     ]
 
 
@@ -172,7 +130,7 @@ def test_second_push_imports_nothing_and_predictions_arrive_in_full(
         "article_id": first_id,
         "model_version": "rules-test-1",
         "score": 0.5,
-        "result": [_span("p1", "attribution", "CUE", articles[0]["text"], "said")],
+        "result": region("p1", "CUE", articles[0]["text"], "said"),
     }
     predictions_file.write_text(json.dumps(prediction) + "\n", "utf-8")
 

@@ -39,7 +39,7 @@ ENV_API_KEY = "LABEL_STUDIO_API_KEY"
 # Bare names that Label Studio's settings read as a fallback for LABEL_STUDIO_<NAME>:
 # an unrelated HOST or PASSWORD in the caller's shell would silently configure it.
 _LEAKING_ENV = ("HOST", "PORT", "USERNAME", "PASSWORD")
-# Label Studio prints this when it silently moves off a busy port (server.py).
+# Label Studio prints this when it silently moves off a busy port (its label_studio/server.py).
 _PORT_MOVED = re.compile(r"Trying to start at (\d+)")
 
 
