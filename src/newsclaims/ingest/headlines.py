@@ -34,11 +34,13 @@ _PAST = re.compile(
     r"|held|sent|spent|paid|made|took|gave|saw|got|found|thought|felt|kept|began|became"
     r"|brought|bought|wrote|spoke|broke|drew|grew|knew|threw|flew|struck|stood|sat|sought"
     r"|taught|fought|did)\b")
-_NOT_PAST = frozenset("need speed feed seed shed breed greed creed proceed exceed succeed "
-                      "indeed embed hundred sacred naked wicked rugged beloved".split())
+_NOT_PAST = frozenset(["need", "speed", "feed", "seed", "shed", "breed", "greed", "creed",
+                       "proceed", "exceed", "succeed", "indeed", "embed", "hundred", "sacred",
+                       "naked", "wicked", "rugged", "beloved"])
 _WORD = re.compile(r"[A-Za-z][\w’'-]*")
-_MINOR_WORDS = frozenset("a an the and but or nor for so yet as at by in of on to up via with "
-                         "from into over vs is be than off out per if".split())
+_MINOR_WORDS = frozenset(["a", "an", "the", "and", "but", "or", "nor", "for", "so", "yet", "as",
+                          "at", "by", "in", "of", "on", "to", "up", "via", "with", "from", "into",
+                          "over", "vs", "is", "be", "than", "off", "out", "per", "if"])
 
 
 def is_headline_with_full_stop(line: str) -> bool:
