@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsclaims.core.errors import Problem, Severity
+from newsclaims.ingest.headlines import is_headline_with_full_stop
 from newsclaims.ingest.tags import split_tag_line
 
 FIELDS = ("text", "title", "url", "published", "tags", "source", "language")
@@ -111,6 +112,16 @@ def _is_title_like(line: str) -> bool:
     return len(line) <= TITLE_MAX_CHARS and not _SENTENCE_END.search(line)
 
 
+def _is_title_line(lines: list[str], index: int) -> bool:
+    """Title-like, or a headline with a final full stop standing alone as a paragraph
+    (followed by a blank line): the layout of PolNeAR and many scraped corpora."""
+    line = lines[index].strip()
+    if _is_title_like(line):
+        return True
+    followed_by_blank = index + 1 < len(lines) and not lines[index + 1].strip()
+    return followed_by_blank and is_headline_with_full_stop(line)
+
+
 def _is_single_tag(line: str) -> bool:
     """A short run of capitalised words (`Politics`, `Donald Trump`): a one-tag line."""
     words = line.split()
@@ -124,7 +135,8 @@ def split_header(lines: list[str]) -> tuple[list[str], str | None, list[str]]:
     The first non-blank line is a tag line when it and the next non-blank line are
     both title-like (short, not ending like a sentence), a body follows, and the
     first line either splits into two or more tags or is a short run of capitalised
-    words (one tag). A title is a title-like first line followed by a body.
+    words (one tag). A title is a title-like first line followed by a body, or a
+    headline ending in a full stop on a paragraph of its own (`headlines.py`).
     """
     content = [i for i, line in enumerate(lines) if line.strip()]
     tags: list[str] = []
@@ -136,7 +148,7 @@ def split_header(lines: list[str]) -> tuple[list[str], str | None, list[str]]:
             tags = candidate
             content = content[1:]
     title = None
-    if len(content) >= 2 and _is_title_like(lines[content[0]].strip()):
+    if len(content) >= 2 and _is_title_line(lines, content[0]):
         title = lines[content[0]].strip()
         content = content[1:]
     body = lines[content[0] :] if content else []
