@@ -12,7 +12,7 @@ from newsclaims import __version__
 # Each module in this package named here exposes `register(app)`.
 COMMANDS: tuple[str, ...] = (
     "ingest", "studio", "push", "pull", "agreement", "adjudicate", "validate", "release", "verify",
-    "preannotate", "evaluate",
+    "preannotate", "evaluate", "import_brat",
 )
 
 app = typer.Typer(
