@@ -2,8 +2,8 @@
 
 `parse_result` turns one annotation's (or prediction's) `result` list into span and
 relation rows; `claims_from` folds them into one row per CLAIM; `convert` does that
-for every task of an export and adds articles and annotation provenance. Annotators
-leave this module only as salted pseudonyms of their user id.
+for every task of an export (`convert_task` for one) and adds articles and annotation
+provenance. Annotators leave this module only as salted pseudonyms of their user id.
 
 Conversion does not judge the data (that is `newsclaims.export.validate`); it reports, as
 problems, every result item it could not turn into a row, so nothing is dropped
@@ -326,8 +326,7 @@ def convert(
     tasks: Iterable[dict[str, Any]] | str | Path, *, salt: str, scheme: Scheme | None = None
 ) -> Records:
     """Canonical records for every task of an export (tasks, or the path of an export)."""
-    if not salt:
-        raise NewsclaimsError("converting needs a non-empty pseudonym salt (from configuration)")
+    _check_salt(salt)
     scheme = scheme or load_scheme()
     if isinstance(tasks, (str, Path)):
         tasks = iter_tasks(tasks)
@@ -335,6 +334,19 @@ def convert(
     for task in tasks:
         _convert_task(task, salt, scheme, records)
     return records
+
+
+def convert_task(task: dict[str, Any], *, salt: str, scheme: Scheme | None = None) -> Records:
+    """Canonical records of one task: no article when the task has no text, else one."""
+    _check_salt(salt)
+    records = Records()
+    _convert_task(task, salt, scheme or load_scheme(), records)
+    return records
+
+
+def _check_salt(salt: str) -> None:
+    if not salt:
+        raise NewsclaimsError("converting needs a non-empty pseudonym salt (from configuration)")
 
 
 def _convert_task(task: dict[str, Any], salt: str, scheme: Scheme, records: Records) -> None:
