@@ -64,66 +64,92 @@ class _Article:
 
 def agreement(tasks: Iterable[dict[str, Any]], scheme: Scheme | None = None) -> dict[str, Any]:
     """Agreement figures over `tasks` (native Label Studio export tasks)."""
-    scheme = scheme or load_scheme()
-    articles: list[_Article] = []
-    seen = {"tasks": 0, "single_annotated": 0, "unannotated": 0, "annotations": 0,
-            "repeat_annotations": 0, "adjudications": 0}
-    for task in tasks:
-        seen["tasks"] += 1
-        readings, repeats, adjudications = _read_task(task, scheme)
-        seen["annotations"] += len(readings) + repeats
-        seen["repeat_annotations"] += repeats
-        seen["adjudications"] += adjudications
-        if len(readings) >= 2:
-            articles.append(_Article(task.get("id"), readings))
-        else:
-            seen["single_annotated" if readings else "unannotated"] += 1
-
-    annotators = sorted({a for art in articles for a in art.readings})
-    pairs = _pairs(articles)
-    pair_counts = {(a, b): _pair_counts(arts, a, b) for (a, b), arts in pairs.items()}
-    report: dict[str, Any] = {
-        "articles": {
-            "total": seen["tasks"],
-            "multi_annotated": len(articles),
-            "single_annotated": seen["single_annotated"],
-            "unannotated": seen["unannotated"],
-        },
-        "annotations": seen["annotations"],
-        "adjudications_left_out": seen["adjudications"],
-        "annotators": len(annotators),
-        "annotator_pairs": len(pairs),
-        "labels": _span_figures(pair_counts, scheme),
-        "attributes": _attribute_figures(articles, scheme),
-        "tokens": _token_figures(articles, scheme),
-        "triples": _triple_figures(articles, pairs),
-        "pairs": _pair_figures(pairs, pair_counts, scheme),
-        "thresholds": {"min_articles": MIN_ARTICLES, "min_units": MIN_UNITS},
-    }
-    report["warnings"] = _warnings(report, seen["repeat_annotations"])
-    return report
+    return AgreementReadings.of(tasks, scheme).report()
 
 
 def agreement_summary(
     tasks: Iterable[dict[str, Any]], scheme: Scheme | None = None
 ) -> dict[str, Any]:
     """The compact figures a dataset card reports (no annotator identities)."""
-    full = agreement(tasks, scheme)
-    return {
-        "articles": full["articles"]["multi_annotated"],
-        "annotators": full["annotators"],
-        "annotator_pairs": full["annotator_pairs"],
-        # Only labels some pair could compare; counts summed over pairs.
-        "span_f1": {
-            label: {"exact": fig["exact"]["f1"], "overlap": fig["overlap"]["f1"],
-                    "pairs": fig["exact"]["pairs"], "spans": fig["exact"]["spans"]}
-            for label, fig in full["labels"].items() if fig["exact"]["pairs"]
-        },
-        "attribute_alpha": {name: fig["alpha"] for name, fig in full["attributes"].items()},
-        "token_alpha": {layer: fig["alpha"] for layer, fig in full["tokens"].items()},
-        "triple_f1": full["triples"]["f1"],
-        "warnings": full["warnings"],
-    }
+    return AgreementReadings.of(tasks, scheme).summary()
+
+
+class AgreementReadings:
+    """What agreement keeps of each task (every reading of the multi-annotated ones),
+    added one task at a time, so a pass that reads the tasks for something else (a
+    release) can collect them on the way and ask for the figures at the end."""
+
+    def __init__(self, scheme: Scheme | None = None) -> None:
+        self.scheme = scheme or load_scheme()
+        self._articles: list[_Article] = []
+        self._seen = {"tasks": 0, "single_annotated": 0, "unannotated": 0, "annotations": 0,
+                      "repeat_annotations": 0, "adjudications": 0}
+
+    @classmethod
+    def of(cls, tasks: Iterable[dict[str, Any]],
+           scheme: Scheme | None = None) -> AgreementReadings:
+        collected = cls(scheme)
+        for task in tasks:
+            collected.add(task)
+        return collected
+
+    def add(self, task: dict[str, Any]) -> None:
+        seen = self._seen
+        seen["tasks"] += 1
+        readings, repeats, adjudications = _read_task(task, self.scheme)
+        seen["annotations"] += len(readings) + repeats
+        seen["repeat_annotations"] += repeats
+        seen["adjudications"] += adjudications
+        if len(readings) >= 2:
+            self._articles.append(_Article(task.get("id"), readings))
+        else:
+            seen["single_annotated" if readings else "unannotated"] += 1
+
+    def report(self) -> dict[str, Any]:
+        """Every figure, per label, attribute, layer and annotator pair."""
+        articles, seen, scheme = self._articles, self._seen, self.scheme
+        annotators = sorted({a for art in articles for a in art.readings})
+        pairs = _pairs(articles)
+        pair_counts = {(a, b): _pair_counts(arts, a, b) for (a, b), arts in pairs.items()}
+        report: dict[str, Any] = {
+            "articles": {
+                "total": seen["tasks"],
+                "multi_annotated": len(articles),
+                "single_annotated": seen["single_annotated"],
+                "unannotated": seen["unannotated"],
+            },
+            "annotations": seen["annotations"],
+            "adjudications_left_out": seen["adjudications"],
+            "annotators": len(annotators),
+            "annotator_pairs": len(pairs),
+            "labels": _span_figures(pair_counts, scheme),
+            "attributes": _attribute_figures(articles, scheme),
+            "tokens": _token_figures(articles, scheme),
+            "triples": _triple_figures(articles, pairs),
+            "pairs": _pair_figures(pairs, pair_counts, scheme),
+            "thresholds": {"min_articles": MIN_ARTICLES, "min_units": MIN_UNITS},
+        }
+        report["warnings"] = _warnings(report, seen["repeat_annotations"])
+        return report
+
+    def summary(self) -> dict[str, Any]:
+        """The compact figures a dataset card reports (no annotator identities)."""
+        full = self.report()
+        return {
+            "articles": full["articles"]["multi_annotated"],
+            "annotators": full["annotators"],
+            "annotator_pairs": full["annotator_pairs"],
+            # Only labels some pair could compare; counts summed over pairs.
+            "span_f1": {
+                label: {"exact": fig["exact"]["f1"], "overlap": fig["overlap"]["f1"],
+                        "pairs": fig["exact"]["pairs"], "spans": fig["exact"]["spans"]}
+                for label, fig in full["labels"].items() if fig["exact"]["pairs"]
+            },
+            "attribute_alpha": {name: fig["alpha"] for name, fig in full["attributes"].items()},
+            "token_alpha": {layer: fig["alpha"] for layer, fig in full["tokens"].items()},
+            "triple_f1": full["triples"]["f1"],
+            "warnings": full["warnings"],
+        }
 
 
 # --- reading --------------------------------------------------------------------------
