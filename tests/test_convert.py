@@ -12,7 +12,7 @@ from factories import choice, labels
 from factories import relation as rel
 from newsclaims.core.errors import NewsclaimsError, Severity
 from newsclaims.core.ids import pseudonym
-from newsclaims.export.convert import claims_from, convert, parse_result
+from newsclaims.export.convert import claims_from, convert, convert_task, parse_result
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 SALT = "test-salt"
@@ -203,3 +203,15 @@ def test_task_without_text_is_skipped_and_reported() -> None:
 def test_convert_needs_a_salt() -> None:
     with pytest.raises(NewsclaimsError, match="salt"):
         convert([], salt="")
+
+
+def test_one_task_converts_alone_as_it_does_in_its_export(records) -> None:
+    tasks = json.loads((FIXTURES / "clean.json").read_text("utf-8"))
+    alone = [convert_task(task, salt=SALT) for task in tasks]
+    assert [r.articles for r in alone] == [[article] for article in records.articles]
+    assert [row for r in alone for row in r.spans] == records.spans
+    assert [row for r in alone for row in r.claims] == records.claims
+    skipped = convert_task({"id": 5, "data": {}, "annotations": []}, salt=SALT)
+    assert skipped.articles == [] and [p.code for p in skipped.problems] == ["task-no-text"]
+    with pytest.raises(NewsclaimsError, match="salt"):
+        convert_task(tasks[0], salt="")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import hmac
 import json
 import os
 import stat
@@ -250,6 +251,29 @@ def test_salt_file_is_private_and_keeps_pseudonyms_stable(
     assert release(BASE_EXPORT, version="0.2.0", dataset_dir=tmp_path / "other").ok
     other = {r["annotator"] for r in _read(tmp_path / "other" / "v0.2.0", "annotations")}
     assert other.isdisjoint(first)
+
+
+def test_the_salt_is_decided_before_the_pass_and_kept_even_by_a_refused_release(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NEWSCLAIMS_ANNOTATOR_SALT", raising=False)
+    bad = _tasks()
+    bad[0]["annotations"][0]["result"][0]["value"]["labels"] = ["NOT_A_LABEL"]
+    export = tmp_path / "bad.json"
+    export.write_text(json.dumps(bad))
+    root = tmp_path / "dataset"
+    assert not release(export, version="0.1.0", dataset_dir=root).ok
+    salt_file = root / ".annotator-salt"
+    salt = salt_file.read_text("utf-8").strip()
+    assert len(salt) == 64 and stat.S_IMODE(salt_file.stat().st_mode) == 0o600
+    assert release(BASE, version="0.1.0", dataset_dir=root).ok
+    assert salt_file.read_text("utf-8").strip() == salt
+    # The tables were built with the file's salt: HMAC-SHA256 of the user id, 10 hex.
+    users = {str(a["completed_by"]["id"]) for t in _tasks() for a in t["annotations"]
+             if not a.get("was_cancelled")}
+    expected = {"annotator-" + hmac.new(salt.encode(), user.encode(), "sha256").hexdigest()[:10]
+                for user in users}
+    assert {r["annotator"] for r in _read(root / "v0.1.0", "annotations")} == expected
 
 
 def test_explicit_creation_time(tmp_path: Path) -> None:

@@ -111,6 +111,19 @@ def test_pull_writes_export_and_sidecar_with_true_sha256_and_never_overwrites(
     )
 
 
+def test_pull_takes_the_time_once_for_file_name_and_sidecar(studio, project_title, tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    conn = studio.connect()
+    push([_article(TEXT)], project_title=project_title, studio=conn)
+    start = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    clock = (start + timedelta(seconds=n) for n in range(100))  # a second later each call
+    pulled = pull(tmp_path, project_title=project_title, studio=conn, now=lambda: next(clock))
+    assert pulled.path.name == f"{project_title}-20260102T030405Z.json"
+    assert pulled.meta["exported_at"] == "2026-01-02T03:04:05Z"
+    assert json.loads(pulled.meta_path.read_text("utf-8"))["exported_at"] == "2026-01-02T03:04:05Z"
+
+
 def _fixed_now():
     from datetime import UTC, datetime
 

@@ -2,8 +2,8 @@
 
 `parse_result` turns one annotation's (or prediction's) `result` list into span and
 relation rows; `claims_from` folds them into one row per CLAIM; `convert` does that
-for every task of an export and adds articles and annotation provenance. Annotators
-leave this module only as salted pseudonyms of their user id.
+for every task of an export (`convert_task` for one) and adds articles and annotation
+provenance. Annotators leave this module only as salted pseudonyms of their user id.
 
 Conversion does not judge the data (that is `newsclaims.export.validate`); it reports, as
 problems, every result item it could not turn into a row, so nothing is dropped
@@ -110,40 +110,13 @@ def parse_result(
 def _span(
     item: dict[str, Any], text: str, choice_columns: tuple[str, ...], problems: list[Problem]
 ) -> dict[str, Any] | None:
-    region_id = item.get("id")
-    value = item.get("value")
-    if not isinstance(region_id, str) or not region_id or not isinstance(value, dict):
-        problems.append(
-            _problem("result-item-invalid", "labels item without an id or value", region_id)
-        )
+    region_id: Any = item.get("id")
+    value: Any = item.get("value")
+    unusable = _unusable_span(region_id, value, text)
+    if unusable is not None:
+        problems.append(unusable)
         return None
-    start, end, labels = value.get("start"), value.get("end"), value.get("labels")
-    if type(start) is not int or type(end) is not int:
-        problems.append(
-            _problem("result-item-invalid", "labels item without integer start/end", region_id)
-        )
-        return None
-    if not isinstance(labels, list) or len(labels) != 1 or not isinstance(labels[0], str):
-        problems.append(
-            _problem(
-                "label-count",
-                f"region must carry exactly one label, has {labels!r}",
-                region_id,
-            )
-        )
-        return None
-    if start < 0 or end > len(text):
-        problems.append(
-            _problem(
-                "offset-out-of-range",
-                f"span {start}..{end} is outside the text (length {len(text)})",
-                region_id,
-            )
-        )
-        return None
-    if start >= end:
-        problems.append(_problem("span-empty", f"start {start} >= end {end}", region_id))
-        return None
+    start, end = value["start"], value["end"]
     raw = text[start:end]
     if "text" in value and value["text"] != raw:
         problems.append(
@@ -161,7 +134,7 @@ def _span(
     span = {
         "region_id": region_id,
         "layer": item.get("from_name"),
-        "label": labels[0],
+        "label": value["labels"][0],
         "start": start + lead,
         "end": start + lead + len(stripped),
         "text": stripped,
@@ -170,6 +143,27 @@ def _span(
     for column in choice_columns:
         span[column] = None
     return span
+
+
+def _unusable_span(region_id: Any, value: Any, text: str) -> Problem | None:
+    """Why a labels item cannot become a span row (the first reason), or None: it needs
+    an id, integer offsets inside the text with start < end, and exactly one label."""
+    if not isinstance(region_id, str) or not region_id or not isinstance(value, dict):
+        return _problem("result-item-invalid", "labels item without an id or value", region_id)
+    start, end, labels = value.get("start"), value.get("end"), value.get("labels")
+    if type(start) is not int or type(end) is not int:
+        return _problem("result-item-invalid", "labels item without integer start/end",
+                        region_id)
+    if not isinstance(labels, list) or len(labels) != 1 or not isinstance(labels[0], str):
+        return _problem("label-count", f"region must carry exactly one label, has {labels!r}",
+                        region_id)
+    if start < 0 or end > len(text):
+        return _problem("offset-out-of-range",
+                        f"span {start}..{end} is outside the text (length {len(text)})",
+                        region_id)
+    if start >= end:
+        return _problem("span-empty", f"start {start} >= end {end}", region_id)
+    return None
 
 
 def _fold_choice(
@@ -326,8 +320,7 @@ def convert(
     tasks: Iterable[dict[str, Any]] | str | Path, *, salt: str, scheme: Scheme | None = None
 ) -> Records:
     """Canonical records for every task of an export (tasks, or the path of an export)."""
-    if not salt:
-        raise NewsclaimsError("converting needs a non-empty pseudonym salt (from configuration)")
+    _check_salt(salt)
     scheme = scheme or load_scheme()
     if isinstance(tasks, (str, Path)):
         tasks = iter_tasks(tasks)
@@ -335,6 +328,19 @@ def convert(
     for task in tasks:
         _convert_task(task, salt, scheme, records)
     return records
+
+
+def convert_task(task: dict[str, Any], *, salt: str, scheme: Scheme | None = None) -> Records:
+    """Canonical records of one task: no article when the task has no text, else one."""
+    _check_salt(salt)
+    records = Records()
+    _convert_task(task, salt, scheme or load_scheme(), records)
+    return records
+
+
+def _check_salt(salt: str) -> None:
+    if not salt:
+        raise NewsclaimsError("converting needs a non-empty pseudonym salt (from configuration)")
 
 
 def _convert_task(task: dict[str, Any], salt: str, scheme: Scheme, records: Records) -> None:

@@ -1,9 +1,10 @@
 """One streaming pass over a native export: validate, convert, choose the gold and
 append rows to the release tables' Arrow builders.
 
-Each task is converted (`convert`), its gold chosen (`gold.choose_gold`) and its rows
-appended column-wise, so memory holds compact Arrow columns, never the parsed export.
-Agreement figures come from the same pass, on a worker thread.
+Each task is converted (`convert_task`), its gold chosen (`gold.choose_gold`) and its
+rows appended column-wise, so memory holds compact Arrow columns, never the parsed
+export. Agreement keeps every reading of the multi-annotated tasks anyway, so it
+collects them during the same pass and computes its figures after it.
 """
 
 from __future__ import annotations
@@ -11,24 +12,23 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
-import queue
-import threading
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from newsclaims.core.errors import NewsclaimsError, Problem, Severity, has_errors
+from newsclaims.core.errors import Problem, Severity, has_errors
 from newsclaims.core.scheme import Scheme
-from newsclaims.export.convert import claims_from, convert, parse_result
+from newsclaims.export.convert import Records, claims_from, convert_task, parse_result
 from newsclaims.export.reader import iter_tasks
 from newsclaims.export.validate import TaskChecker
 from newsclaims.release.tables import TableBuilder, table_specs
 from newsclaims.release.tokens import Sentence, entity_layer, sentences
 from newsclaims.release.versions import split_of
+from newsclaims.review.agreement import AgreementReadings
 from newsclaims.review.gold import choose_gold
 
 
@@ -55,63 +55,94 @@ def build_tables(
     builders only ever see tasks that validated).
     """
     builders = {name: TableBuilder(spec) for name, spec in table_specs().items()}
-    problems: list[Problem] = []
-    annotators: set[str] = set()
-    policies: Counter[str] = Counter()
-    seen: dict[str, Any] = {}
-    newest: str | None = None
+    tally = _Tally()
+    readings = AgreementReadings(scheme)
     entities = entity_layer(scheme)
-    with _gc_paused(), _agreement_feed(scheme) as feed:
-        invalid = False
-        for task in iter_tasks(export_path):
-            if checker is not None and has_errors(checker.check(task)):
-                invalid = True
-            if invalid:
-                continue
-            records = convert([task], salt=salt, scheme=scheme)
+    with _gc_paused():
+        for task in _tasks_to_build(iter_tasks(export_path), checker):
+            records = convert_task(task, salt=salt, scheme=scheme)
             # Validation already reported the rest (e.g. cancelled annotations).
-            problems.extend(p for p in records.problems if p.severity is Severity.ERROR)
-            if not records.articles:
+            tally.problems.extend(p for p in records.problems if p.severity is Severity.ERROR)
+            if not records.articles or not tally.new_article(task, records.articles[0]):
                 continue
-            article = records.articles[0]
-            aid = article["article_id"]
-            if aid in seen:
-                problems.append(Problem(
-                    Severity.ERROR, "article-duplicate",
-                    f"article also in task {seen[aid]}; an article is released once",
-                    task_id=task.get("id"), article_id=aid))
-                continue
-            seen[aid] = task.get("id")
-            feed(task)
-            split = split_of(aid, rule)
-            choice = choose_gold(task, scheme, copy_result=False)
-            policies[choice.policy] += 1
-            gold_ids = set(choice.annotation_ids)
-            for row in records.annotations:
-                annotators.add(row["annotator"])
-                newest = max(filter(None, (newest, row["updated_at"], row["created_at"])),
-                             default=None)
-                builders["annotations"].append(
-                    row, is_gold=row["annotation_id"] in gold_ids, split=split)
-            builders["annotation_spans"].extend(records.spans, split=split)
-            spans, relations, claims = _gold_rows(task, choice, records, article["text"],
-                                                  scheme, problems)
-            builders["spans"].extend(spans, article_id=aid, split=split)
-            builders["relations"].extend(relations, article_id=aid, split=split)
-            builders["claims"].extend(claims, article_id=aid, split=split)
-            _add_sentences(builders["entities"], article["text"],
-                           [s for s in spans if s["layer"] == entities], aid, split,
-                           task.get("id"), problems)
-            builders["articles"].append(
-                article, split=split, gold_policy=choice.policy,
-                needs_adjudication=choice.needs_adjudication,
-                gold_annotation_ids=sorted(gold_ids, key=str),
-                n_annotations=len(records.annotations))
+            readings.add(task)
+            _add_rows(builders, task, records, scheme, rule, entities, tally)
+        agreement = readings.summary()
+    del readings  # the multi-annotated tasks' readings: gone before the tables are sorted
     # Each builder goes as soon as its table exists, so its unsorted batches do not
     # sit beside every sorted table.
     tables = {name: builders.pop(name).table() for name in list(builders)}
-    return Built(tables, problems, len(annotators - {None}), dict(sorted(policies.items())),
-                 newest, feed.summary)
+    return Built(tables, tally.problems, len(tally.annotators - {None}),
+                 dict(sorted(tally.policies.items())), tally.newest, agreement)
+
+
+@dataclass
+class _Tally:
+    """What the pass counts beside the tables."""
+
+    problems: list[Problem] = field(default_factory=list)
+    annotators: set[str | None] = field(default_factory=set)
+    policies: Counter[str] = field(default_factory=Counter)
+    newest: str | None = None  # newest created/updated time of any annotation
+    task_of_article: dict[str, Any] = field(default_factory=dict)
+
+    def new_article(self, task: dict[str, Any], article: dict[str, Any]) -> bool:
+        """Whether the task's article is new to this pass (then noted); a repeat is an
+        error."""
+        aid = article["article_id"]
+        if aid in self.task_of_article:
+            self.problems.append(Problem(
+                Severity.ERROR, "article-duplicate",
+                f"article also in task {self.task_of_article[aid]}; an article is released once",
+                task_id=task.get("id"), article_id=aid))
+            return False
+        self.task_of_article[aid] = task.get("id")
+        return True
+
+
+def _tasks_to_build(tasks: Iterable[dict[str, Any]],
+                    checker: TaskChecker | None) -> Iterator[dict[str, Any]]:
+    """The tasks, each validated by `checker` (if any) as it passes. After the first
+    validation error the rest are still validated (every problem is reported) but
+    none is built."""
+    invalid = False
+    for task in tasks:
+        if checker is not None and has_errors(checker.check(task)):
+            invalid = True
+        if not invalid:
+            yield task
+
+
+def _add_rows(builders: dict[str, TableBuilder], task: dict[str, Any], records: Records,
+              scheme: Scheme, rule: dict[str, Any], entities: str, tally: _Tally) -> None:
+    """Append one converted task to every table: its annotations as they are, and its
+    gold view (`choose_gold`)."""
+    article = records.articles[0]
+    aid = article["article_id"]
+    split = split_of(aid, rule)
+    choice = choose_gold(task, scheme, copy_result=False)
+    tally.policies[choice.policy] += 1
+    gold_ids = set(choice.annotation_ids)
+    for row in records.annotations:
+        tally.annotators.add(row["annotator"])
+        tally.newest = max(filter(None, (tally.newest, row["updated_at"], row["created_at"])),
+                           default=None)
+        builders["annotations"].append(row, is_gold=row["annotation_id"] in gold_ids,
+                                       split=split)
+    builders["annotation_spans"].extend(records.spans, split=split)
+    spans, relations, claims = _gold_rows(task, choice, records, article["text"], scheme,
+                                          tally.problems)
+    builders["spans"].extend(spans, article_id=aid, split=split)
+    builders["relations"].extend(relations, article_id=aid, split=split)
+    builders["claims"].extend(claims, article_id=aid, split=split)
+    _add_sentences(builders["entities"], article["text"],
+                   [s for s in spans if s["layer"] == entities], aid, split,
+                   task.get("id"), tally.problems)
+    builders["articles"].append(
+        article, split=split, gold_policy=choice.policy,
+        needs_adjudication=choice.needs_adjudication,
+        gold_annotation_ids=sorted(gold_ids, key=str),
+        n_annotations=len(records.annotations))
 
 
 def _gold_rows(task: dict[str, Any], choice: Any, records: Any, text: str, scheme: Scheme,
@@ -161,51 +192,3 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-class _AgreementFeed:
-    """Hands tasks to newsclaims.review.agreement on a worker thread, so agreement figures
-    come from the same single pass over the export (bounded queue, bounded memory)."""
-
-    def __init__(self, scheme: Scheme) -> None:
-        from newsclaims.review.agreement import agreement_summary
-
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=64)
-        self.summary: dict[str, Any] | None = None
-        self._error: BaseException | None = None
-
-        def tasks() -> Iterator[dict[str, Any]]:
-            while (item := self._queue.get()) is not None:
-                yield item
-
-        def run() -> None:
-            try:
-                self.summary = agreement_summary(tasks(), scheme)
-            except BaseException as exc:  # reported after the pass
-                self._error = exc
-                while self._queue.get() is not None:
-                    pass
-
-        self._thread = threading.Thread(target=run, name="agreement", daemon=True)
-        self._thread.start()
-
-    def __call__(self, task: dict[str, Any]) -> None:
-        if len([a for a in task.get("annotations") or [] if not a.get("was_cancelled")]) >= 2:
-            self._queue.put(task)
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        if self._error is not None:
-            raise NewsclaimsError(f"agreement figures failed: {self._error}") from self._error
-
-
-@contextlib.contextmanager
-def _agreement_feed(scheme: Scheme) -> Iterator[_AgreementFeed]:
-    feed = _AgreementFeed(scheme)
-    try:
-        yield feed
-    finally:
-        feed.close()
-
-

@@ -3,7 +3,8 @@
 Order of work, and why:
 1. refuse early what can never succeed (existing or older version, validation errors);
 2. one streaming pass over the export validates it and builds every table
-   (`build.build_tables`);
+   (`build.build_tables`), with the pseudonym salt decided before it (a dataset's
+   first release attempt stores a new salt file), so nothing is built twice;
 3. compare with the latest release and refuse a version number that understates the
    change (semver as Croissant defines it);
 4. write everything into a hidden temporary folder inside the dataset folder (tables
@@ -98,52 +99,69 @@ def release(
     if refusal:
         result.problems.append(refusal)
         return result
-    # One pass validates and builds; nothing is written (not even a new salt file)
-    # unless validation passes.
+    # The salt is decided before the pass (a new one goes into the salt file at once), so
+    # the tables are built once, with the salt the file keeps, even when another
+    # release creates the file at the same moment.
     rule = split_rule(root, create=False)
-    stored_salt = resolve_salt(root, salt, create=False)
-    build_salt = stored_salt or secrets.token_hex(32)
-    checker = TaskChecker(scheme, file=str(export_path))
-    built = build_tables(export_path, salt=build_salt, scheme=scheme, rule=rule, checker=checker)
-    result.problems.extend(checker.report.problems)
-    if has_errors(result.problems):
+    built = _validated_build(export_path, salt=resolve_salt(root, salt), scheme=scheme,
+                             rule=rule, problems=result.problems)
+    if built is None:
         return result
-    if stored_salt is None and _store_salt(root, build_salt) != build_salt:
-        # Another release created the salt file meanwhile: its salt is the one to use.
-        built = build_tables(export_path, salt=resolve_salt(root, salt), scheme=scheme,
-                             rule=rule)
-    result.problems.extend(built.problems)
-    if has_errors(result.problems):
+    changes, refusal = _changes_since_latest(root, wanted, built)
+    if refusal:
+        result.problems.append(refusal)
         return result
+    result.path, result.manifest = _publish(
+        root, wanted, built, export_path=export_path, scheme=scheme, rule=rule,
+        changes=changes, notes=notes, created=created)
+    return result
 
+
+def _validated_build(export_path: Path, *, salt: str, scheme: Scheme, rule: dict[str, Any],
+                     problems: list[Problem]) -> Built | None:
+    """The one pass that validates and builds; None when it found errors (in
+    `problems`: every validation problem, or, if validation passed, the build's)."""
+    checker = TaskChecker(scheme, file=str(export_path))
+    built = build_tables(export_path, salt=salt, scheme=scheme, rule=rule, checker=checker)
+    problems.extend(checker.report.problems)
+    if has_errors(problems):
+        return None
+    problems.extend(built.problems)
+    return None if has_errors(problems) else built
+
+
+def _changes_since_latest(root: Path, wanted: Version,
+                          built: Built) -> tuple[dict[str, Any], Problem | None]:
+    """The changes against the latest release, and a refusal when `wanted` understates
+    them."""
     previous = latest_version(root)
     changes = compare_tables(
         read_release_tables(root / previous.folder) if previous else None, built.tables
     )
     changes["previous"] = str(previous) if previous else None
-    if previous is not None:
-        refusal = _semver_refusal(wanted, previous, changes)
-        if refusal:
-            result.problems.append(refusal)
-            return result
+    refusal = _semver_refusal(wanted, previous, changes) if previous is not None else None
+    return changes, refusal
 
+
+def _publish(root: Path, wanted: Version, built: Built, *, export_path: Path, scheme: Scheme,
+             rule: dict[str, Any], changes: dict[str, Any], notes: str | None,
+             created: str | None) -> tuple[Path, dict[str, Any]]:
+    """Write the release into a temporary folder, rename it to vX.Y.Z, rebuild the
+    changelog; return the release folder and its manifest."""
     split_rule(root, create=True)
     make_readable(root / SPLITS_FILE)
-    created_at = _creation_time(created, built.newest)
     final = root / wanted.folder
     with _temporary_folder(root, wanted) as tmp:
         manifest = write_release(
-            tmp, built, version=wanted, created=created_at, export_path=export_path,
-            scheme=scheme, rule=rule, changes=changes, notes=notes,
+            tmp, built, version=wanted, created=_creation_time(created, built.newest),
+            export_path=export_path, scheme=scheme, rule=rule, changes=changes, notes=notes,
         )
         try:
             os.rename(tmp, final)
         except OSError as exc:  # someone else released this version meanwhile
             raise NewsclaimsError(f"cannot move the release into {final}: {exc}") from exc
     make_readable(write_changelog(root))
-    result.path = final
-    result.manifest = manifest
-    return result
+    return final, manifest
 
 
 def prefer_jemalloc() -> str:
@@ -205,18 +223,15 @@ def _semver_refusal(wanted: Version, previous: Version, changes: dict[str, Any])
 # --- building ----------------------------------------------------------------------------
 
 
-def resolve_salt(root: Path, salt: str | None, *, create: bool = True) -> str | None:
+def resolve_salt(root: Path, salt: str | None) -> str:
     """The pseudonym salt: given, else $NEWSCLAIMS_ANNOTATOR_SALT, else the dataset's
-    salt file (created 0600 on first use and kept, so pseudonyms stay stable).
-    With `create=False`, None when the salt file does not exist yet."""
+    salt file (created 0600 on first use and kept, so pseudonyms stay stable)."""
     if salt:
         return salt
     if os.environ.get(SALT_ENV):
         return os.environ[SALT_ENV]
     path = root / SALT_FILE
     if not path.exists():
-        if not create:
-            return None
         return _store_salt(root, secrets.token_hex(32))
     return _read_salt(path)
 

@@ -1,10 +1,11 @@
 """Inter-annotator agreement over the articles that two or more annotators labelled.
 
 Figures (docs/agreement.md explains each and why):
-- per label, pairwise span precision / recall / F1 with exact matching (same start,
-  end and label) and overlap matching (a span counts as matched when a span of the
-  same label by the other annotator shares at least one character), per annotator
-  pair pooled over the articles both labelled, and averaged over pairs;
+- per label, pairwise span precision / recall / F1 with exact matching
+  (`matching.exact`: same start, end and label) and overlap matching
+  (`matching.any_overlap`: a span counts as matched when a span of the same label by
+  the other annotator shares at least one character), per annotator pair pooled over
+  the articles both labelled, and averaged over pairs;
 - Krippendorff's α (nominal) of each per-region choice (attribution_type, certainty,
   source_type) on the spans both annotators marked identically;
 - token-level α per layer: every word or punctuation token of the text is one unit,
@@ -30,6 +31,7 @@ import numpy as np
 from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.export.convert import claims_from, parse_result
 from newsclaims.review.gold import adjudication_prediction_ids, completed_annotations
+from newsclaims.review.matching import Policy, Span, any_overlap, exact, prf
 
 # Rules of thumb, not statistics: below these an α or F1 moves by ±0.1–0.2 when a
 # handful of units change, so the figure is reported with a warning.
@@ -39,7 +41,6 @@ MIN_UNITS = 30
 OUTSIDE = "O"
 TOKEN = re.compile(r"\w+|[^\w\s]")  # words and single punctuation marks
 
-Span = tuple[int, int]
 Triple = tuple[Span, Span | None, Span | None]
 
 
@@ -63,66 +64,92 @@ class _Article:
 
 def agreement(tasks: Iterable[dict[str, Any]], scheme: Scheme | None = None) -> dict[str, Any]:
     """Agreement figures over `tasks` (native Label Studio export tasks)."""
-    scheme = scheme or load_scheme()
-    articles: list[_Article] = []
-    seen = {"tasks": 0, "single_annotated": 0, "unannotated": 0, "annotations": 0,
-            "repeat_annotations": 0, "adjudications": 0}
-    for task in tasks:
-        seen["tasks"] += 1
-        readings, repeats, adjudications = _read_task(task, scheme)
-        seen["annotations"] += len(readings) + repeats
-        seen["repeat_annotations"] += repeats
-        seen["adjudications"] += adjudications
-        if len(readings) >= 2:
-            articles.append(_Article(task.get("id"), readings))
-        else:
-            seen["single_annotated" if readings else "unannotated"] += 1
-
-    annotators = sorted({a for art in articles for a in art.readings})
-    pairs = _pairs(articles)
-    pair_counts = {(a, b): _pair_counts(arts, a, b) for (a, b), arts in pairs.items()}
-    report: dict[str, Any] = {
-        "articles": {
-            "total": seen["tasks"],
-            "multi_annotated": len(articles),
-            "single_annotated": seen["single_annotated"],
-            "unannotated": seen["unannotated"],
-        },
-        "annotations": seen["annotations"],
-        "adjudications_left_out": seen["adjudications"],
-        "annotators": len(annotators),
-        "annotator_pairs": len(pairs),
-        "labels": _span_figures(pair_counts, scheme),
-        "attributes": _attribute_figures(articles, scheme),
-        "tokens": _token_figures(articles, scheme),
-        "triples": _triple_figures(articles, pairs),
-        "pairs": _pair_figures(pairs, pair_counts, scheme),
-        "thresholds": {"min_articles": MIN_ARTICLES, "min_units": MIN_UNITS},
-    }
-    report["warnings"] = _warnings(report, seen["repeat_annotations"])
-    return report
+    return AgreementReadings.of(tasks, scheme).report()
 
 
 def agreement_summary(
     tasks: Iterable[dict[str, Any]], scheme: Scheme | None = None
 ) -> dict[str, Any]:
     """The compact figures a dataset card reports (no annotator identities)."""
-    full = agreement(tasks, scheme)
-    return {
-        "articles": full["articles"]["multi_annotated"],
-        "annotators": full["annotators"],
-        "annotator_pairs": full["annotator_pairs"],
-        # Only labels some pair could compare; counts summed over pairs.
-        "span_f1": {
-            label: {"exact": fig["exact"]["f1"], "overlap": fig["overlap"]["f1"],
-                    "pairs": fig["exact"]["pairs"], "spans": fig["exact"]["spans"]}
-            for label, fig in full["labels"].items() if fig["exact"]["pairs"]
-        },
-        "attribute_alpha": {name: fig["alpha"] for name, fig in full["attributes"].items()},
-        "token_alpha": {layer: fig["alpha"] for layer, fig in full["tokens"].items()},
-        "triple_f1": full["triples"]["f1"],
-        "warnings": full["warnings"],
-    }
+    return AgreementReadings.of(tasks, scheme).summary()
+
+
+class AgreementReadings:
+    """What agreement keeps of each task (every reading of the multi-annotated ones),
+    added one task at a time, so a pass that reads the tasks for something else (a
+    release) can collect them on the way and ask for the figures at the end."""
+
+    def __init__(self, scheme: Scheme | None = None) -> None:
+        self.scheme = scheme or load_scheme()
+        self._articles: list[_Article] = []
+        self._seen = {"tasks": 0, "single_annotated": 0, "unannotated": 0, "annotations": 0,
+                      "repeat_annotations": 0, "adjudications": 0}
+
+    @classmethod
+    def of(cls, tasks: Iterable[dict[str, Any]],
+           scheme: Scheme | None = None) -> AgreementReadings:
+        collected = cls(scheme)
+        for task in tasks:
+            collected.add(task)
+        return collected
+
+    def add(self, task: dict[str, Any]) -> None:
+        seen = self._seen
+        seen["tasks"] += 1
+        readings, repeats, adjudications = _read_task(task, self.scheme)
+        seen["annotations"] += len(readings) + repeats
+        seen["repeat_annotations"] += repeats
+        seen["adjudications"] += adjudications
+        if len(readings) >= 2:
+            self._articles.append(_Article(task.get("id"), readings))
+        else:
+            seen["single_annotated" if readings else "unannotated"] += 1
+
+    def report(self) -> dict[str, Any]:
+        """Every figure, per label, attribute, layer and annotator pair."""
+        articles, seen, scheme = self._articles, self._seen, self.scheme
+        annotators = sorted({a for art in articles for a in art.readings})
+        pairs = _pairs(articles)
+        pair_counts = {(a, b): _pair_counts(arts, a, b) for (a, b), arts in pairs.items()}
+        report: dict[str, Any] = {
+            "articles": {
+                "total": seen["tasks"],
+                "multi_annotated": len(articles),
+                "single_annotated": seen["single_annotated"],
+                "unannotated": seen["unannotated"],
+            },
+            "annotations": seen["annotations"],
+            "adjudications_left_out": seen["adjudications"],
+            "annotators": len(annotators),
+            "annotator_pairs": len(pairs),
+            "labels": _span_figures(pair_counts, scheme),
+            "attributes": _attribute_figures(articles, scheme),
+            "tokens": _token_figures(articles, scheme),
+            "triples": _triple_figures(articles, pairs),
+            "pairs": _pair_figures(pairs, pair_counts, scheme),
+            "thresholds": {"min_articles": MIN_ARTICLES, "min_units": MIN_UNITS},
+        }
+        report["warnings"] = _warnings(report, seen["repeat_annotations"])
+        return report
+
+    def summary(self) -> dict[str, Any]:
+        """The compact figures a dataset card reports (no annotator identities)."""
+        full = self.report()
+        return {
+            "articles": full["articles"]["multi_annotated"],
+            "annotators": full["annotators"],
+            "annotator_pairs": full["annotator_pairs"],
+            # Only labels some pair could compare; counts summed over pairs.
+            "span_f1": {
+                label: {"exact": fig["exact"]["f1"], "overlap": fig["overlap"]["f1"],
+                        "pairs": fig["exact"]["pairs"], "spans": fig["exact"]["spans"]}
+                for label, fig in full["labels"].items() if fig["exact"]["pairs"]
+            },
+            "attribute_alpha": {name: fig["alpha"] for name, fig in full["attributes"].items()},
+            "token_alpha": {layer: fig["alpha"] for layer, fig in full["tokens"].items()},
+            "triple_f1": full["triples"]["f1"],
+            "warnings": full["warnings"],
+        }
 
 
 # --- reading --------------------------------------------------------------------------
@@ -227,19 +254,6 @@ def _pairs(articles: list[_Article]) -> dict[tuple[str, str], list[_Article]]:
 # --- span F1 ------------------------------------------------------------------------
 
 
-def _match_counts(a: set[Span], b: set[Span], mode: str) -> tuple[int, int]:
-    """(spans of a matched in b, spans of b matched in a)."""
-    if mode == "exact":
-        both = len(a & b)
-        return both, both
-    return (sum(any(_overlaps(x, y) for y in b) for x in a),
-            sum(any(_overlaps(y, x) for x in a) for y in b))
-
-
-def _overlaps(x: Span, y: Span) -> bool:
-    return x[0] < y[1] and y[0] < x[1]
-
-
 def _prf(n_a: int, n_b: int, matched_a: int, matched_b: int) -> dict[str, Any]:
     """Precision of b against a, recall of a's spans, F1; None when neither has any.
 
@@ -247,15 +261,11 @@ def _prf(n_a: int, n_b: int, matched_a: int, matched_b: int) -> dict[str, Any]:
     is what "one annotator never uses the label" should show.
     """
     counts = {"spans_a": n_a, "spans_b": n_b, "matched_a": matched_a, "matched_b": matched_b}
-    if n_a + n_b == 0:
-        return {"precision": None, "recall": None, "f1": None, **counts}
-    precision = matched_b / n_b if n_b else 0.0
-    recall = matched_a / n_a if n_a else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, **counts}
+    return {**prf(n_a, n_b, matched_a, matched_b, empty_side="zero"), **counts}
 
 
-MODES = ("exact", "overlap")
+# Report key → matching policy (docs/agreement.md).
+MODES: dict[str, Policy] = {"exact": exact, "overlap": any_overlap}
 PairCounts = dict[str, dict[str, list[int]]]  # mode → label → [n_a, n_b, matched_a, matched_b]
 
 
@@ -266,8 +276,8 @@ def _pair_counts(articles: list[_Article], a: str, b: str) -> PairCounts:
         ra, rb = article.readings[a], article.readings[b]
         for label in ra.spans.keys() | rb.spans.keys():
             sa, sb = ra.spans.get(label, set()), rb.spans.get(label, set())
-            for mode in MODES:
-                got_a, got_b = _match_counts(sa, sb, mode)
+            for mode, policy in MODES.items():
+                got_a, got_b = policy(sa, sb)
                 total = counts[mode][label]
                 total[0] += len(sa)
                 total[1] += len(sb)

@@ -1,5 +1,7 @@
 """Score predictions against gold annotations: per-label precision, recall and F1
-with exact and overlap span matching, and attribution-triple accuracy.
+with exact span matching (`matching.exact`) and overlap matching
+(`matching.one_to_one`: pairs of overlapping spans, largest overlap first), and
+attribution-triple accuracy.
 
 Gold and predictions go through the same `convert.parse_result`, so a span means
 the same thing on both sides (whitespace-trimmed code-point offsets, choices folded
@@ -23,45 +25,30 @@ from newsclaims.core.errors import NewsclaimsError, Problem, Severity
 from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.export.convert import CLAIM_LABEL, CUE_LABEL, SOURCE_LABEL, parse_result
 from newsclaims.review.gold import choose_gold
+from newsclaims.review.matching import Policy, exact, one_to_one, one_to_one_pairs, overlaps, prf
 
 Span = dict[str, Any]
 
+# Report key → matching policy (docs/preannotation.md, Evaluation). PolNeAR's overlap
+# figures count with `any_overlap`; the choices are compared on one-to-one pairs
+# whatever the policy.
+MODES: dict[str, Policy] = {"exact": exact, "overlap": one_to_one}
+
+
+def _where(span: Span) -> tuple[int, int]:
+    return span["start"], span["end"]
+
 
 def _overlaps(a: Span, b: Span) -> bool:
-    return a["start"] < b["end"] and b["start"] < a["end"]
+    return overlaps(_where(a), _where(b))
 
 
-def _prf(tp: int, n_gold: int, n_pred: int) -> dict[str, Any]:
-    precision = tp / n_pred if n_pred else None
-    recall = tp / n_gold if n_gold else None
-    f1 = (
-        2 * precision * recall / (precision + recall)
-        if precision is not None and recall is not None and precision + recall
-        else (0.0 if precision is not None and recall is not None else None)
-    )
-    return {"tp": tp, "precision": precision, "recall": recall, "f1": f1}
-
-
-def _overlap_pairs(gold: list[Span], pred: list[Span]) -> list[tuple[Span, Span]]:
-    """One-to-one pairs of overlapping spans, largest overlap first (greedy)."""
-    candidates = sorted(
-        (
-            (min(g["end"], p["end"]) - max(g["start"], p["start"]), gi, pi)
-            for gi, g in enumerate(gold)
-            for pi, p in enumerate(pred)
-            if _overlaps(g, p)
-        ),
-        key=lambda c: (-c[0], c[1], c[2]),
-    )
-    used_g: set[int] = set()
-    used_p: set[int] = set()
-    pairs = []
-    for _, gi, pi in candidates:
-        if gi not in used_g and pi not in used_p:
-            used_g.add(gi)
-            used_p.add(pi)
-            pairs.append((gold[gi], pred[pi]))
-    return pairs
+def _scores(matched: list[int], n_gold: int, n_pred: int) -> dict[str, Any]:
+    """`tp` is the matched gold spans (as many as matched predicted spans under `exact`
+    and `one_to_one`); a side without spans makes its ratio and F1 undefined."""
+    matched_gold, matched_pred = matched
+    return {"tp": matched_gold,
+            **prf(n_gold, n_pred, matched_gold, matched_pred, empty_side="undefined")}
 
 
 def _links(spans: list[Span], relations: list[dict[str, Any]]) -> dict[str, dict[str, list[Span]]]:
@@ -83,8 +70,9 @@ def _links(spans: list[Span], relations: list[dict[str, Any]]) -> dict[str, dict
 
 class _Tally:
     def __init__(self) -> None:
-        self.counts: dict[str, dict[str, int]] = defaultdict(
-            lambda: {"gold": 0, "predicted": 0, "exact": 0, "overlap": 0}
+        # label → "gold", "predicted": span counts; each mode → [matched gold, matched pred]
+        self.counts: dict[str, dict[str, Any]] = defaultdict(
+            lambda: {"gold": 0, "predicted": 0, **{mode: [0, 0] for mode in MODES}}
         )
         self.layer_of: dict[str, str] = {}
         self.triples = {"gold": 0, "correct": 0}
@@ -99,11 +87,13 @@ class _Tally:
             c = self.counts[label]
             c["gold"] += len(g)
             c["predicted"] += len(p)
-            exact = {(s["start"], s["end"]) for s in g} & {(s["start"], s["end"]) for s in p}
-            c["exact"] += len(exact)
-            pairs = _overlap_pairs(g, p)
-            c["overlap"] += len(pairs)
-            for gs, ps in pairs:
+            g_where, p_where = [_where(s) for s in g], [_where(s) for s in p]
+            for mode, policy in MODES.items():
+                matched_gold, matched_pred = policy(g_where, p_where)
+                c[mode][0] += matched_gold
+                c[mode][1] += matched_pred
+            for gi, pi in one_to_one_pairs(g_where, p_where):
+                gs, ps = g[gi], p[pi]
                 for column in ("attribution_type", "source_type"):
                     if gs.get(column) is not None:
                         self.choice[column]["matched"] += 1
@@ -135,8 +125,7 @@ class _Tally:
                 "layer": self.layer_of[label],
                 "gold": c["gold"],
                 "predicted": c["predicted"],
-                "exact": _prf(c["exact"], c["gold"], c["predicted"]),
-                "overlap": _prf(c["overlap"], c["gold"], c["predicted"]),
+                **{mode: _scores(c[mode], c["gold"], c["predicted"]) for mode in MODES},
             }
         layers: dict[str, Any] = {}
         for layer in sorted(set(self.layer_of.values())):
@@ -146,8 +135,9 @@ class _Tally:
             layers[layer] = {
                 "gold": n_gold,
                 "predicted": n_pred,
-                "exact": _prf(sum(c["exact"] for c in members), n_gold, n_pred),
-                "overlap": _prf(sum(c["overlap"] for c in members), n_gold, n_pred),
+                **{mode: _scores([sum(c[mode][side] for c in members) for side in (0, 1)],
+                                 n_gold, n_pred)
+                   for mode in MODES},
             }
         t = self.triples
         choices = {

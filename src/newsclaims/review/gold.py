@@ -16,9 +16,9 @@ from __future__ import annotations
 import copy
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.export.convert import parse_result
@@ -28,6 +28,7 @@ ADJUDICATION_PREFIX = "adjudication-"
 
 SpanKey = tuple[str, str, int, int]  # layer, label, start, end
 RelationKey = tuple[str, SpanKey, SpanKey]  # type, from span, to span
+Key = TypeVar("Key", SpanKey, RelationKey)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +122,30 @@ def _read(annotation: dict[str, Any], text: str, scheme: Scheme) -> _Reading:
 
 def _majority(annotations: list[dict[str, Any]], text: str, scheme: Scheme) -> GoldChoice:
     readings = [_read(a, text, scheme) for a in annotations]
-    n = len(readings)
-    disagreements: list[str] = []
+    disagreements: list[str] = []  # spans, then their choices, then relations
+    span_support = _support(readings, lambda r: r.spans)
+    kept = _kept_spans(span_support, len(readings), text, disagreements)
+    region_id = {key: _region_id(key) for key in kept}
+    result = _span_items(kept, span_support, region_id, text, scheme, disagreements)
+    result += _relation_items(readings, region_id, text, disagreements)
+    return GoldChoice("majority", result, [r.annotation_id for r in readings],
+                      needs_adjudication=bool(disagreements), disagreements=disagreements)
 
-    span_support: dict[SpanKey, list[_Reading]] = defaultdict(list)
+
+def _support(readings: list[_Reading],
+             keys_of: Callable[[_Reading], Iterable[Key]]) -> dict[Key, list[_Reading]]:
+    """Each key (span or relation) → the readings that have it, in reading order."""
+    support: dict[Key, list[_Reading]] = defaultdict(list)
     for reading in readings:
-        for key in reading.spans:
-            span_support[key].append(reading)
+        for key in keys_of(reading):
+            support[key].append(reading)
+    return support
+
+
+def _kept_spans(span_support: dict[SpanKey, list[_Reading]], n: int, text: str,
+                disagreements: list[str]) -> list[SpanKey]:
+    """The spans a strict majority of the n annotations has, in text order; every
+    span they were not unanimous on is noted in `disagreements`."""
     kept: list[SpanKey] = []
     for key in sorted(span_support, key=_span_order):
         support = span_support[key]
@@ -139,13 +157,19 @@ def _majority(annotations: list[dict[str, Any]], text: str, scheme: Scheme) -> G
             )
         if decision in ("unanimous", "majority"):
             kept.append(key)
+    return kept
 
-    region_id = {key: _region_id(key) for key in kept}
-    result: list[dict[str, Any]] = []
+
+def _span_items(kept: list[SpanKey], span_support: dict[SpanKey, list[_Reading]],
+                region_id: dict[SpanKey, str], text: str, scheme: Scheme,
+                disagreements: list[str]) -> list[dict[str, Any]]:
+    """Result items of the kept spans, each with its per-region choices decided by a
+    majority of the annotations that have the span (a split vote is noted)."""
+    items: list[dict[str, Any]] = []
     for key in kept:
         layer, label, start, end = key
         value = {"start": start, "end": end, "text": text[start:end]}
-        result.append(_item(region_id[key], layer, scheme, "labels", {**value, "labels": [label]}))
+        items.append(_item(region_id[key], layer, scheme, "labels", {**value, "labels": [label]}))
         for control in scheme.choices_for_label(label):
             votes = Counter(r.spans[key].get(control.name) for r in span_support[key])
             chosen, note = _vote(votes)
@@ -155,13 +179,18 @@ def _majority(annotations: list[dict[str, Any]], text: str, scheme: Scheme) -> G
                     f"{_describe_votes(votes)} — {note}"
                 )
             if chosen is not None:
-                result.append(_item(region_id[key], control.name, scheme, "choices",
-                                    {**value, "choices": [chosen]}))
+                items.append(_item(region_id[key], control.name, scheme, "choices",
+                                   {**value, "choices": [chosen]}))
+    return items
 
-    relation_support: dict[RelationKey, list[_Reading]] = defaultdict(list)
-    for reading in readings:
-        for rel in reading.relations:
-            relation_support[rel].append(reading)
+
+def _relation_items(readings: list[_Reading], region_id: dict[SpanKey, str], text: str,
+                    disagreements: list[str]) -> list[dict[str, Any]]:
+    """Result items of the relations a strict majority has whose two spans were both
+    kept; every relation they were not unanimous on is noted."""
+    n = len(readings)
+    relation_support = _support(readings, lambda r: r.relations)
+    items: list[dict[str, Any]] = []
     for rel in sorted(relation_support, key=lambda r: (r[0], _span_order(r[1]), _span_order(r[2]))):
         support = relation_support[rel]
         decision = _decide(len(support), n)
@@ -175,11 +204,9 @@ def _majority(annotations: list[dict[str, Any]], text: str, scheme: Scheme) -> G
                 f"({_ids(r.annotation_id for r in support)}) — {_OUTCOME[decision]}"
             )
         if decision in ("unanimous", "majority"):
-            result.append({"from_id": region_id[rel[1]], "to_id": region_id[rel[2]],
-                           "type": "relation", "direction": "right", "labels": [rel[0]]})
-
-    return GoldChoice("majority", result, [r.annotation_id for r in readings],
-                      needs_adjudication=bool(disagreements), disagreements=disagreements)
+            items.append({"from_id": region_id[rel[1]], "to_id": region_id[rel[2]],
+                          "type": "relation", "direction": "right", "labels": [rel[0]]})
+    return items
 
 
 _OUTCOME = {

@@ -52,7 +52,11 @@ def pull(
     scheme: Scheme | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> PullResult:
-    """Snapshot-export the project (native JSON, full predictions) into a new file in out_dir."""
+    """Snapshot-export the project (native JSON, full predictions) into a new file in out_dir.
+
+    The time is taken once, when the snapshot is asked for: the snapshot's title, the
+    file's name and the sidecar's `exported_at` all carry it.
+    """
     studio = studio or connect()
     scheme = scheme or load_scheme()
     project = find_project(studio, project_title)
@@ -61,57 +65,21 @@ def pull(
     details = call(
         "reading the project", studio.url, lambda: studio.client.projects.get(id=project.id)
     )
-    exports = studio.client.projects.exports
-    snapshot = call(
-        "creating the export snapshot",
-        studio.url,
-        lambda: exports.create(
-            id=project.id,
-            title=f"newsclaims pull {now():%Y-%m-%dT%H:%M:%SZ}",
-            serialization_options={"predictions": {"only_id": False}},
-        ),
-    )
-    _wait_for_export(studio, project.id, snapshot.id)
+    when = now()
+    snapshot_id = _snapshot(studio, project.id, when)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    path = _new_export_path(out, slugify(project_title), now())
-    data = call(
-        "downloading the export",
-        studio.url,
-        lambda: b"".join(
-            exports.download(id=project.id, export_pk=snapshot.id, export_type="JSON")
-        ),
-    )
-    try:
-        tasks = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        tasks = None
-    if not isinstance(tasks, list):
-        raise NewsclaimsError(
-            f"Label Studio export of project {project.id} is not a JSON list of tasks"
-        )
+    path = _new_export_path(out, slugify(project_title), when)
+    data, tasks = _download(studio, project.id, snapshot_id)
     atomic_write_bytes(path, data, overwrite=False)
-    # The export is safe on disk now; a snapshot left on the server is harmless.
-    with contextlib.suppress(NewsclaimsError):
-        call(
-            "deleting the snapshot",
-            studio.url,
-            lambda: exports.delete(id=project.id, export_pk=snapshot.id),
-        )
-    # The server drops the file's trailing newline; same config, so record the file's sha256.
-    server_config = details.label_config or ""
-    same_config = normalise_config(server_config) == normalise_config(scheme.config_xml)
-    config_sha = (
-        scheme.sha256
-        if same_config
-        else hashlib.sha256(server_config.encode("utf-8")).hexdigest()
-    )
+    _delete_snapshot(studio, project.id, snapshot_id)
+    config_sha, same_config = _config_fingerprint(details.label_config or "", scheme)
     meta = {
         "project_id": project.id,
         "project_title": project_title,
         "server_url": studio.url,
         "server_version": studio.version,
-        "exported_at": now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "exported_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "export_file": path.name,
         "export_sha256": hashlib.sha256(data).hexdigest(),
         "export_bytes": len(data),
@@ -126,6 +94,62 @@ def pull(
         meta_path, orjson.dumps(meta, option=orjson.OPT_INDENT_2).decode() + "\n", overwrite=False
     )
     return PullResult(path, meta_path, meta)
+
+
+def _snapshot(studio: Studio, project_id: int, when: datetime) -> int | None:
+    """Id of a finished export snapshot with full predictions (the plain export lists
+    predictions by id only)."""
+    snapshot = call(
+        "creating the export snapshot",
+        studio.url,
+        lambda: studio.client.projects.exports.create(
+            id=project_id,
+            title=f"newsclaims pull {when:%Y-%m-%dT%H:%M:%SZ}",
+            serialization_options={"predictions": {"only_id": False}},
+        ),
+    )
+    _wait_for_export(studio, project_id, snapshot.id)
+    return snapshot.id
+
+
+def _download(studio: Studio, project_id: int,
+              snapshot_id: int | None) -> tuple[bytes, list[dict[str, Any]]]:
+    """The snapshot's bytes, kept as they are, and its tasks (it must be a JSON list)."""
+    data = call(
+        "downloading the export",
+        studio.url,
+        lambda: b"".join(studio.client.projects.exports.download(
+            id=project_id, export_pk=snapshot_id, export_type="JSON")),
+    )
+    try:
+        tasks = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        tasks = None
+    if not isinstance(tasks, list):
+        raise NewsclaimsError(
+            f"Label Studio export of project {project_id} is not a JSON list of tasks"
+        )
+    return data, tasks
+
+
+def _delete_snapshot(studio: Studio, project_id: int, snapshot_id: int | None) -> None:
+    """Remove the snapshot once the export is safe on disk; one left on the server (the
+    delete failed) is harmless."""
+    with contextlib.suppress(NewsclaimsError):
+        call(
+            "deleting the snapshot",
+            studio.url,
+            lambda: studio.client.projects.exports.delete(id=project_id, export_pk=snapshot_id),
+        )
+
+
+def _config_fingerprint(server_config: str, scheme: Scheme) -> tuple[str, bool]:
+    """sha256 of the project's label config, and whether it is the local one. The server
+    drops the file's trailing newline; the same config records the file's sha256."""
+    same_config = normalise_config(server_config) == normalise_config(scheme.config_xml)
+    if same_config:
+        return scheme.sha256, True
+    return hashlib.sha256(server_config.encode("utf-8")).hexdigest(), False
 
 
 def _wait_for_export(
