@@ -266,7 +266,7 @@ def test_the_salt_is_decided_before_the_pass_and_kept_even_by_a_refused_release(
     salt_file = root / ".annotator-salt"
     salt = salt_file.read_text("utf-8").strip()
     assert len(salt) == 64 and stat.S_IMODE(salt_file.stat().st_mode) == 0o600
-    assert release(BASE, version="0.1.0", dataset_dir=root).ok
+    assert release(BASE_EXPORT, version="0.1.0", dataset_dir=root).ok
     assert salt_file.read_text("utf-8").strip() == salt
     # The tables were built with the file's salt: HMAC-SHA256 of the user id, 10 hex.
     users = {str(a["completed_by"]["id"]) for t in _tasks() for a in t["annotations"]
