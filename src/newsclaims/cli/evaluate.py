@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from newsclaims.cli._help import Command
 from newsclaims.cli._output import emit_json, handle_errors
 from newsclaims.core.errors import ExitCode
 from newsclaims.export.reader import read_export
@@ -42,4 +43,4 @@ def evaluate_command(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("evaluate")(evaluate_command)
+    app.command("evaluate", cls=Command)(evaluate_command)
