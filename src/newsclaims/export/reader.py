@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.jsonread import JSONInputError, iter_array, line_and_column
-from newsclaims.core.reading import open_regular
+from newsclaims.core.reading import open_regular, read_errors
 
 _WHITESPACE = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
@@ -34,7 +34,7 @@ def iter_tasks(path: str | Path) -> Iterator[dict[str, Any]]:
     partial export collect first (or use `read_export`).
     """
     path = Path(path)
-    with open_regular(path, "export") as fh:
+    with open_regular(path, "export") as fh, read_errors(path, "export"):
         done = 0
         try:
             _expect_array(fh, path)
@@ -48,8 +48,6 @@ def iter_tasks(path: str | Path) -> Iterator[dict[str, Any]]:
                 done += 1
         except JSONInputError as exc:
             raise NewsclaimsError(_file_error(fh, path, done, exc)) from None
-        except OSError as exc:
-            raise NewsclaimsError(f"cannot read export {path}: {exc.strerror or exc}") from None
 
 
 def read_export(path: str | Path) -> list[dict[str, Any]]:
