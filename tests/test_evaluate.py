@@ -85,7 +85,7 @@ def test_missing_prediction_scores_empty_and_is_reported() -> None:
     report = evaluate([_task(GOLD)], [])
     assert report["labels"]["CUE"]["exact"]["recall"] == 0.0
     assert report["labels"]["CUE"]["exact"]["precision"] is None
-    assert [p["code"] for p in report["problems"]] == ["E001"]
+    assert [p.code for p in report["problems"]] == ["prediction-missing"]
 
 
 def test_prediction_without_article_id_is_refused() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from newsclaims.core import jsonread
 from newsclaims.core.errors import NewsclaimsError
-from newsclaims.export import reader as export
 from newsclaims.export.reader import read_export
 
 TASKS = [
@@ -22,6 +22,8 @@ LAYOUTS = {
     "indented": json.dumps(TASKS, indent=2, ensure_ascii=False),
     "compact": json.dumps(TASKS, ensure_ascii=False, separators=(",", ":")),
     "escaped": json.dumps(TASKS),
+    "label-studio": json.dumps(TASKS, ensure_ascii=False),  # one line, ", " separators
+    "tab-indented": json.dumps(TASKS, indent="\t", ensure_ascii=False),
 }
 
 
@@ -30,8 +32,8 @@ LAYOUTS = {
 def test_every_layout_and_chunk_size_reads_like_json(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str, chunk: int
 ) -> None:
-    monkeypatch.setattr(export, "_BUFFER_SIZE", chunk)
-    monkeypatch.setattr(export, "_FIRST_WINDOW", max(chunk // 3, 1))
+    monkeypatch.setattr(jsonread, "_BUFFER_SIZE", chunk)
+    monkeypatch.setattr(jsonread, "_FIRST_WINDOW", max(chunk // 3, 1))
     path = tmp_path / "export.json"
     path.write_text(LAYOUTS[layout], encoding="utf-8")
     tasks = read_export(path)
@@ -49,13 +51,14 @@ def test_long_digit_runs_in_text_are_read_exactly(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('[{"id": 1}, {"id": 123456789012345678901234567890}]', "not valid JSON after 1"),
+        ('[{"id": 1}, {"id": 123456789012345678901234567890}]',
+         r"the task at item 1 of the export, line 1: integer .* is beyond 64 bits"),
         ('[{"id": 1}, {"id": 2}', "not valid JSON after 2"),
         ('[{"id": 1}, {"id": 2} {"id": 3}]', "not valid JSON"),
         ('[{"id": 1}, 7]', "item 1 of the export is a number"),
     ],
 )
-def test_damage_is_reported_as_ijson_reports_it(tmp_path: Path, text: str, expected: str) -> None:
+def test_damage_is_reported_with_its_place(tmp_path: Path, text: str, expected: str) -> None:
     path = tmp_path / "bad.json"
     path.write_text(text)
     with pytest.raises(NewsclaimsError, match=expected):

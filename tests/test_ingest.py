@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -232,7 +234,7 @@ def test_every_good_record_is_valid_and_ids_match(good: dict[str, dict]) -> None
 
 def test_unused_fields_are_reported_not_dropped_silently() -> None:
     result = ingest([GOOD])
-    info = {(p.file, p.message) for p in result.problems if p.code == "I010"}
+    info = {(p.file, p.message) for p in result.problems if p.code == "fields-unused"}
     assert info == {(str(GOOD / "articles.csv"), "fields not used: Section (2×)"),
                     (str(GOOD / "records.jsonl"), "fields not used: author")}
 
@@ -253,7 +255,8 @@ def test_exact_duplicates_written_once(tmp_path: Path) -> None:
     result = ingest([tmp_path])
     assert len(result.articles) == 1 and result.duplicates == 1
     [dup] = result.problems
-    assert (dup.code, dup.severity, dup.file) == ("I007", Severity.WARNING, str(tmp_path / "b.txt"))
+    assert (dup.code, dup.severity, dup.file) == (
+        "article-duplicate", Severity.WARNING, str(tmp_path / "b.txt"))
     assert str(tmp_path / "a.txt") in dup.message
 
 
@@ -263,23 +266,23 @@ def test_bad_inputs_are_one_problem_each_and_good_articles_survive(tmp_path: Pat
     errors = sorted((p.code, Path(p.file).name, p.line) for p in result.problems
                     if p.severity is Severity.ERROR)
     assert errors == [
-        ("I001", "gone.txt", None),
-        ("I002", "latin1.jsonl", 2),
-        ("I002", "latin1.txt", 5),
-        ("I003", "empty.txt", None),
-        ("I003", "only_debris.txt", None),
-        ("I004", "no_text_column.csv", 1),
-        ("I005", "broken.jsonl", 2),
-        ("I006", "broken.jsonl", 5),  # language "english!"
-        ("I006", "broken.jsonl", 6),  # tags [1, 2]: one line per schema error
-        ("I006", "broken.jsonl", 6),
-        ("I008", "broken.jsonl", 4),
+        ("article-empty", "empty.txt", None),
+        ("article-empty", "only_debris.txt", None),
+        ("article-schema", "broken.jsonl", 5),  # language "english!"
+        ("article-schema", "broken.jsonl", 6),  # tags [1, 2]: one line per schema error
+        ("article-schema", "broken.jsonl", 6),
+        ("csv-no-text-column", "no_text_column.csv", 1),
+        ("file-unreadable", "gone.txt", None),
+        ("invalid-json", "broken.jsonl", 2),
+        ("not-an-object", "broken.jsonl", 4),
+        ("not-utf8", "latin1.jsonl", 2),
+        ("not-utf8", "latin1.txt", 5),
     ]
     assert sorted(a["title"] for a in result.articles) == ["Fine Record", "Third Record", "Valid"]
-    warning = next(p for p in result.problems if p.code == "I011")
+    warning = next(p for p in result.problems if p.code == "published-invalid")
     assert (warning.line, "last Tuesday" in warning.message) == (3, True)
     assert by_title(result.articles)["Third Record"]["published"] is None
-    skipped = next(p for p in result.problems if p.code == "I009")
+    skipped = next(p for p in result.problems if p.code == "file-skipped")
     assert (Path(skipped.file).name, skipped.severity) == ("notes.md", Severity.INFO)
 
 
@@ -290,7 +293,7 @@ def test_missing_path_cannot_run(tmp_path: Path) -> None:
 
 def test_named_file_of_unknown_format_is_an_error() -> None:
     [problem] = ingest([BAD / "notes.md"]).problems
-    assert (problem.code, problem.severity) == ("I009", Severity.ERROR)
+    assert (problem.code, problem.severity) == ("file-skipped", Severity.ERROR)
 
 
 def test_progress_bar_for_many_files(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -337,8 +340,8 @@ def test_cli_bad_input_exit_1_without_traceback(tmp_path: Path) -> None:
     code, stdout, stderr = run(str(BAD), str(GOOD), "-o", str(out))
     assert code == 1
     assert "Traceback" not in stdout + stderr
-    assert f"error I004 {BAD / 'no_text_column.csv'}:1: no text column" in stderr
-    assert f"error I005 {BAD / 'broken.jsonl'}:2: not JSON" in stderr
+    assert f"error csv-no-text-column {BAD / 'no_text_column.csv'}:1: no text column" in stderr
+    assert f"error invalid-json {BAD / 'broken.jsonl'}:2: not valid JSON" in stderr
     assert len(out.read_text("utf-8").splitlines()) == 3 + 9  # bad-dir survivors + good
     assert "10 errors" in stdout  # as in the library test, less the dangling symlink
 
@@ -348,8 +351,9 @@ def test_cli_json_report(tmp_path: Path) -> None:
     report = json.loads(stdout)
     assert code == 1
     assert (report["articles"], report["duplicates"]) == (2, 0)
-    assert report["summary"]["error"] == 5  # I005, I008, I006 once for line 5, twice for 6
-    assert {p["code"] for p in report["problems"]} == {"I005", "I006", "I008", "I011"}
+    assert report["summary"]["error"] == 5  # invalid-json, not-an-object, article-schema 1+2
+    assert {p["code"] for p in report["problems"]} == {
+        "invalid-json", "article-schema", "not-an-object", "published-invalid"}
 
 
 @pytest.mark.parametrize("where", ["missing", "unwritable"])
@@ -386,4 +390,25 @@ def test_ingesting_the_output_again_changes_nothing(tmp_path: Path) -> None:
     keep = ("article_id", "title", "tags", "source", "url", "language", "published", "text")
     assert [{k: a[k] for k in keep} for a in again.articles] == [
         {k: a[k] for k in keep} for a in first]
-    assert {p.code for p in again.problems} == {"I010"}  # article_id, origin: not input fields
+    # article_id, origin: not input fields
+    assert {p.code for p in again.problems} == {"fields-unused"}
+
+
+def test_a_directory_the_walk_cannot_list_is_reported(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "ok.txt").write_text("A fine article about things.\n")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    scandir = os.scandir
+
+    def refuse(path: Any = ".") -> Any:  # what a directory without read permission does
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    result = ingest([tmp_path])
+    assert len(result.articles) == 1
+    [problem] = [p for p in result.problems if p.severity is Severity.ERROR]
+    assert (problem.code, problem.file) == ("file-unreadable", str(locked))
+    assert "Permission denied" in problem.message

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from eval_fixtures import gold_export
+from newsclaims.core.errors import Severity
 from newsclaims.ingest.ingest import ingest
 from newsclaims.preannotate import preannotate_articles
 from newsclaims.review.evaluate import evaluate
@@ -59,4 +60,4 @@ def test_figures_do_not_regress(which: str) -> None:
     }
     below = {k: (round(v, 3), floors[k]) for k, v in measured.items() if v < floors[k]}
     assert not below, f"{which}: below the floor (measured, floor): {below}"
-    assert [p for p in report["problems"] if p["severity"] == "error"] == []
+    assert [p for p in report["problems"] if p.severity is Severity.ERROR] == []

@@ -123,7 +123,7 @@ def test_read_txt_keeps_the_header_for_ingest() -> None:
 def test_read_txt_invalid_utf8_names_line_and_column() -> None:
     result = read_txt(b"ok\nbad \xff here\n", "x.txt")
     [problem] = result.problems
-    assert (problem.code, problem.file, problem.line) == ("I002", "x.txt", 2)
+    assert (problem.code, problem.file, problem.line) == ("not-utf8", "x.txt", 2)
     assert "column 5" in problem.message and "0xff" in problem.message
     assert result.articles == []
 
@@ -142,7 +142,8 @@ def test_read_jsonl_maps_aliases_and_reports_bad_lines() -> None:
                               "tags": ["k"], "source": "O", "language": "en"}
     assert article.unused == ["extra"]
     assert article.line == 1
-    assert [(p.code, p.line) for p in result.problems] == [("I005", 3), ("I008", 4)]
+    assert [(p.code, p.line) for p in result.problems] == [
+        ("invalid-json", 3), ("not-an-object", 4)]
 
 
 def test_read_jsonl_first_alias_wins() -> None:
@@ -162,9 +163,9 @@ def test_read_json_array_records_carry_their_line() -> None:
 def test_read_json_single_object_and_garbage() -> None:
     assert read_json(b'{"text": "x"}', "o.json").articles[0].fields == {"text": "x"}
     [problem] = read_json(b'[{"text": "x"},\n {"text": ]', "g.json").problems
-    assert (problem.code, problem.line) == ("I005", 2)
+    assert (problem.code, problem.line) == ("invalid-json", 2)
     [problem] = read_json(b'{"text": "x"} trailing', "t.json").problems
-    assert problem.code == "I005"
+    assert problem.code == "invalid-json"
 
 
 def test_read_csv_sniffs_semicolons_and_counts_lines() -> None:
@@ -178,14 +179,14 @@ def test_read_csv_sniffs_semicolons_and_counts_lines() -> None:
 
 def test_read_csv_without_text_column() -> None:
     [problem] = read_csv(b"title,date\nA,2025-01-01\n", "n.csv").problems
-    assert (problem.code, problem.file, problem.line) == ("I004", "n.csv", 1)
+    assert (problem.code, problem.file, problem.line) == ("csv-no-text-column", "n.csv", 1)
     assert "title, date" in problem.message
 
 
 def test_read_csv_row_longer_than_header() -> None:
     result = read_csv(b"text\nfine\n\"a\",\"b\"\n", "l.csv")
     assert [a.fields for a in result.articles] == [{"text": "fine"}]
-    assert [(p.code, p.line) for p in result.problems] == [("I008", 3)]
+    assert [(p.code, p.line) for p in result.problems] == [("csv-row-too-long", 3)]
 
 
 def test_read_html_main_text_and_metadata() -> None:
@@ -206,4 +207,4 @@ def test_read_html_main_text_and_metadata() -> None:
 def test_read_html_without_text() -> None:
     page = b"<html><head><title>T</title></head><body></body></html>"
     [problem] = read_html(page, "e.html").problems
-    assert (problem.code, problem.file) == ("I003", "e.html")
+    assert (problem.code, problem.file) == ("article-empty", "e.html")

@@ -46,7 +46,7 @@ def test_bad_articles_each_get_a_problem_with_file_and_line(tmp_path):
         (Severity.ERROR, "invalid-json", 3),
         (Severity.ERROR, "article-id-mismatch", 4),
         (Severity.ERROR, "task-schema", 5),
-        (Severity.WARNING, "duplicate-article", 6),
+        (Severity.WARNING, "article-duplicate", 6),
     ]
     assert all(p.file == str(path) for p in given.problems)
     assert [t["article_id"] for t in given.tasks] == [article_id("Fine.")]

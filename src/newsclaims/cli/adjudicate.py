@@ -7,13 +7,8 @@ from typing import Annotated
 
 import typer
 
-from newsclaims.cli._output import (
-    emit_json,
-    exit_code_for,
-    handle_errors,
-    print_problems,
-    problems_document,
-)
+from newsclaims.cli._help import Command
+from newsclaims.cli._output import emit_json, finish, handle_errors
 from newsclaims.export.reader import read_export
 from newsclaims.review.adjudicate import adjudicate, needing_adjudication
 from newsclaims.studio import client
@@ -47,19 +42,15 @@ def adjudicate_command(
         typer.echo(f"adjudicate: {len(pending)} of {len(tasks)} articles need a reviewer")
         return
     result = adjudicate(tasks, project=project)
-    if json_out:
-        emit_json(problems_document(result.problems, project_id=result.project_id,
-                                    pending=len(result.pending), sent=result.sent,
-                                    already_sent=result.already_sent))
-    else:
-        print_problems(result.problems)
-        typer.echo(
-            f"adjudicate: {len(result.pending)} of {len(tasks)} articles need a reviewer; "
-            f"sent {len(result.sent)} predictions, {len(result.already_sent)} already there "
-            f"(project {project!r}, id {result.project_id})"
-        )
-    raise typer.Exit(int(exit_code_for(result.problems)))
+    finish(result.problems, json_out=json_out, document={
+        "project_id": result.project_id, "pending": len(result.pending), "sent": result.sent,
+        "already_sent": result.already_sent,
+    }, after=[
+        f"adjudicate: {len(result.pending)} of {len(tasks)} articles need a reviewer; "
+        f"sent {len(result.sent)} predictions, {len(result.already_sent)} already there "
+        f"(project {project!r}, id {result.project_id})"
+    ])
 
 
 def register(app: typer.Typer) -> None:
-    app.command("adjudicate")(adjudicate_command)
+    app.command("adjudicate", cls=Command)(adjudicate_command)

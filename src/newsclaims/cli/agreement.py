@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from newsclaims.cli._help import Command
 from newsclaims.cli._output import emit_json, handle_errors
 from newsclaims.export.reader import iter_tasks
 from newsclaims.review.agreement import agreement
@@ -64,4 +65,4 @@ def _lines(report: dict[str, Any]) -> list[str]:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("agreement")(agreement_command)
+    app.command("agreement", cls=Command)(agreement_command)

@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from newsclaims.cli._output import emit_json, handle_errors
-from newsclaims.core.errors import ExitCode
+from newsclaims.cli._help import Command
+from newsclaims.cli._output import finish, handle_errors
 from newsclaims.export.reader import read_export
 from newsclaims.review.evaluate import evaluate, format_table, read_predictions
 
@@ -27,19 +27,13 @@ def evaluate_command(
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON document.")] = False,
 ) -> None:
     """Score predictions against gold annotations."""
-    report = evaluate(read_export(gold), read_predictions(predictions))
-    if json_out:
-        emit_json({"gold": str(gold), "predictions": str(predictions), **report})
-    else:
-        typer.echo(format_table(report))
-        for problem in report["problems"]:
-            where = " ".join(f"{k}={problem[k]}" for k in ("task_id", "article_id", "region_id")
-                             if k in problem)
-            typer.echo(f"{problem['severity']} {problem['code']} {where}: {problem['message']}",
-                       err=True)
-    errors = any(p["severity"] == "error" for p in report["problems"])
-    raise typer.Exit(int(ExitCode.DATA_PROBLEMS if errors else ExitCode.OK))
+    records, unread = read_predictions(predictions)
+    report = evaluate(read_export(gold), records)
+    problems = [*unread, *report.pop("problems")]
+    finish(problems, json_out=json_out,
+           document={"gold": str(gold), "predictions": str(predictions), **report},
+           before=[format_table(report)])
 
 
 def register(app: typer.Typer) -> None:
-    app.command("evaluate")(evaluate_command)
+    app.command("evaluate", cls=Command)(evaluate_command)

@@ -8,20 +8,19 @@ from typing import Annotated
 
 import typer
 
-from newsclaims.cli._output import (
-    emit_json,
-    exit_code_for,
-    handle_errors,
-    print_problems,
-    problems_document,
-)
+from newsclaims.cli._help import Command
+from newsclaims.cli._output import finish, handle_errors
 from newsclaims.core.errors import summarize
 from newsclaims.ingest.brat import import_brat, write_brat_import
 
-import_app = typer.Typer(help="Import annotated corpora from other tools.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Turn an annotated corpus (BRAT standoff: PolNeAR, PARC) into articles and a "
+         "gold export.",
+    no_args_is_help=True,
+)
 
 
-@import_app.command("brat")
+@import_app.command("brat", cls=Command)
 @handle_errors
 def brat_command(
     directory: Annotated[Path, typer.Argument(
@@ -34,20 +33,17 @@ def brat_command(
     result = import_brat(directory)
     paths = write_brat_import(result, output)
     counts = dict(sorted(result.counts.items()))
-    if as_json:
-        emit_json(problems_document(result.problems, articles=str(paths["articles"]),
-                                    gold=str(paths["gold"]), counts=counts))
-    else:
-        print_problems(result.problems)
-        errors = summarize(result.problems)
-        typer.echo(
-            f"wrote {len(result.articles)} articles to {paths['articles']} and "
-            f"{counts.get('annotations', 0)} annotations of {len(result.tasks)} tasks to "
-            f"{paths['gold']}; {counts.get('attributions', 0)} attributions, "
-            f"{counts.get('discontinuous_spans', 0)} discontinuous spans, "
-            f"{counts.get('spans_remapped', 0)} spans remapped; "
-            f"{errors['error']} errors, {errors['warning']} warnings")
-    raise typer.Exit(int(exit_code_for(result.problems)))
+    errors = summarize(result.problems)
+    summary = (
+        f"wrote {len(result.articles)} articles to {paths['articles']} and "
+        f"{counts.get('annotations', 0)} annotations of {len(result.tasks)} tasks to "
+        f"{paths['gold']}; {counts.get('attributions', 0)} attributions, "
+        f"{counts.get('discontinuous_spans', 0)} discontinuous spans, "
+        f"{counts.get('spans_remapped', 0)} spans remapped; "
+        f"{errors['error']} errors, {errors['warning']} warnings")
+    finish(result.problems, json_out=as_json, after=[summary],
+           document={"articles": str(paths["articles"]), "gold": str(paths["gold"]),
+                     "counts": counts})
 
 
 def register(app: typer.Typer) -> None:

@@ -8,14 +8,10 @@ from typing import Annotated
 
 import typer
 
-from newsclaims.cli._output import (
-    emit_json,
-    exit_code_for,
-    handle_errors,
-    print_problems,
-    problems_document,
-)
-from newsclaims.core.errors import NewsclaimsError, summarize
+from newsclaims.cli._help import Command
+from newsclaims.cli._output import finish, handle_errors
+from newsclaims.core.errors import summarize
+from newsclaims.core.reading import read_text
 from newsclaims.ingest.ingest import ingest, parse_debris_rules, write_articles
 
 
@@ -47,28 +43,21 @@ def ingest_command(
     """Read raw articles, normalise them and write one schema-valid record per article."""
     rules = None
     if debris is not None:
-        try:
-            rules = parse_debris_rules(debris.read_text("utf-8"), str(debris))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise NewsclaimsError(f"cannot read debris rules {debris}: {exc}") from None
+        rules = parse_debris_rules(read_text(debris, "debris rules"), str(debris))
     show_progress = sys.stderr.isatty() if progress is None else progress
     result = ingest(paths, debris_rules=rules, exclude=[output], progress=show_progress)
     written = write_articles(output, result.articles)
     counts = summarize(result.problems)
-    if as_json:
-        emit_json(problems_document(
-            result.problems, output=str(output), articles=written, duplicates=result.duplicates,
-            files=result.files, debris_lines=result.debris_lines))
-    else:
-        print_problems(result.problems)
-        typer.echo(
-            f"wrote {_plural(written, 'article')} to {output} from {_plural(result.files, 'file')}"
-            f"; {_plural(result.duplicates, 'duplicate')}; "
-            f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}; "
-            f"{_plural(result.debris_lines, 'debris line')} removed"
-        )
-    raise typer.Exit(int(exit_code_for(result.problems)))
+    finish(result.problems, json_out=as_json, document={
+        "output": str(output), "articles": written, "duplicates": result.duplicates,
+        "files": result.files, "debris_lines": result.debris_lines,
+    }, after=[
+        f"wrote {_plural(written, 'article')} to {output} from {_plural(result.files, 'file')}"
+        f"; {_plural(result.duplicates, 'duplicate')}; "
+        f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}; "
+        f"{_plural(result.debris_lines, 'debris line')} removed"
+    ])
 
 
 def register(app: typer.Typer) -> None:
-    app.command("ingest")(ingest_command)
+    app.command("ingest", cls=Command)(ingest_command)

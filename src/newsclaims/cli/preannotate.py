@@ -11,14 +11,8 @@ from typing import Annotated
 
 import typer
 
-from newsclaims.cli._output import (
-    emit_json,
-    exit_code_for,
-    fail,
-    handle_errors,
-    print_problems,
-    problems_document,
-)
+from newsclaims.cli._help import Command
+from newsclaims.cli._output import Note, fail, finish, handle_errors
 from newsclaims.preannotate import (
     MODEL_VERSION,
     preannotate_articles,
@@ -44,17 +38,11 @@ def preannotate_command(
     if not problems:
         predictions = preannotate_articles(records, version=model_version)
         written = write_predictions(output, predictions)
-    if json_out:
-        emit_json(problems_document(problems, input=str(articles), output=str(output),
-                                   predictions=written))
-    else:
-        print_problems(problems)
-        if problems:
-            typer.echo(f"{articles}: {len(problems)} bad lines; nothing written", err=True)
-        else:
-            typer.echo(f"{written} predictions ({model_version}) -> {output}")
-    raise typer.Exit(int(exit_code_for(problems)))
+    finish(problems, json_out=json_out,
+           document={"input": str(articles), "output": str(output), "predictions": written},
+           after=[Note(f"{articles}: {len(problems)} bad lines; nothing written") if problems
+                  else f"{written} predictions ({model_version}) -> {output}"])
 
 
 def register(app: typer.Typer) -> None:
-    app.command("preannotate")(preannotate_command)
+    app.command("preannotate", cls=Command)(preannotate_command)

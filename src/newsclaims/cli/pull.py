@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from newsclaims.cli._help import Command
 from newsclaims.cli._output import emit_json, handle_errors
 from newsclaims.studio import client
 from newsclaims.studio.pull import pull as pull_export
@@ -35,4 +36,4 @@ def pull(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("pull")(pull)
+    app.command("pull", cls=Command)(pull)

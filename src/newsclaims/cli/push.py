@@ -7,13 +7,8 @@ from typing import Annotated
 
 import typer
 
-from newsclaims.cli._output import (
-    emit_json,
-    exit_code_for,
-    handle_errors,
-    print_problems,
-    problems_document,
-)
+from newsclaims.cli._help import Command
+from newsclaims.cli._output import Note, finish, handle_errors
 from newsclaims.studio import client
 from newsclaims.studio import push as pushing
 
@@ -50,25 +45,14 @@ def push(
         suggest=not no_predictions,
         batch_size=batch_size,
     )
-    if json_out:
-        emit_json(
-            problems_document(
-                result.problems,
-                project_id=result.project_id,
-                imported=result.imported,
-                skipped=result.skipped,
-                failed=result.failed,
-                predictions=result.predictions,
-            )
-        )
-    else:
-        print_problems(result.problems)
-        if result.project_id is None:
-            typer.echo("push: input has errors; nothing sent", err=True)
-        else:
-            typer.echo(f"push: project {project!r} (id {result.project_id}): {result.summary()}")
-    raise typer.Exit(int(exit_code_for(result.problems)))
+    finish(result.problems, json_out=json_out, document={
+        "project_id": result.project_id, "imported": result.imported,
+        "skipped": result.skipped, "failed": result.failed, "predictions": result.predictions,
+    }, after=[
+        Note("push: input has errors; nothing sent") if result.project_id is None
+        else f"push: project {project!r} (id {result.project_id}): {result.summary()}"
+    ])
 
 
 def register(app: typer.Typer) -> None:
-    app.command("push")(push)
+    app.command("push", cls=Command)(push)

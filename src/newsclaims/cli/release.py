@@ -7,14 +7,8 @@ from typing import Annotated
 
 import typer
 
-from newsclaims.cli._output import (
-    emit_json,
-    exit_code_for,
-    handle_errors,
-    print_problems,
-    problems_document,
-)
-from newsclaims.core.errors import Severity
+from newsclaims.cli._help import Command
+from newsclaims.cli._output import Note, finish, handle_errors
 from newsclaims.release.release import prefer_jemalloc
 from newsclaims.release.release import release as build_release
 
@@ -40,24 +34,19 @@ def release(
     prefer_jemalloc()
     result = build_release(export, version=version, dataset_dir=dataset_dir, notes=notes,
                            created=created)
-    code = exit_code_for(result.problems)
-    if json_out:
-        emit_json(problems_document(result.problems, version=result.version,
-                                    path=str(result.path) if result.path else None,
-                                    cleaned=result.cleaned))
-    else:
-        for name in result.cleaned:
-            typer.echo(f"release: removed {dataset_dir / name}, left by an interrupted release",
-                       err=True)
-        print_problems(p for p in result.problems if p.severity is not Severity.INFO)
-        if result.ok:
-            manifest = result.manifest or {}
-            typer.echo(f"release: wrote {result.path} ({sum(manifest['articles'].values())} "
-                       f"articles, {len(manifest['files'])} files)")
-        else:
-            typer.echo(f"release: refused {result.version}", err=True)
-    raise typer.Exit(int(code))
+    manifest = result.manifest or {}
+    finish(result.problems, json_out=json_out, hide_infos=True, document={
+        "version": result.version, "path": str(result.path) if result.path else None,
+        "cleaned": result.cleaned,
+    }, before=[
+        Note(f"release: removed {dataset_dir / name}, left by an interrupted release")
+        for name in result.cleaned
+    ], after=[
+        f"release: wrote {result.path} ({sum(manifest['articles'].values())} articles, "
+        f"{len(manifest['files'])} files)" if result.ok
+        else Note(f"release: refused {result.version}")
+    ])
 
 
 def register(app: typer.Typer) -> None:
-    app.command("release")(release)
+    app.command("release", cls=Command)(release)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from newsclaims.cli._help import Command
 from newsclaims.cli._output import emit_json, handle_errors
 from newsclaims.core.errors import ExitCode
 from newsclaims.studio import server
@@ -13,10 +14,11 @@ from newsclaims.studio import server
 studio_app = typer.Typer(
     help="Run a local Label Studio (127.0.0.1, SQLite under .labelstudio/).",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 
-@studio_app.command()
+@studio_app.command(cls=Command)
 @handle_errors
 def start(
     port: Annotated[
@@ -35,7 +37,7 @@ def start(
     typer.echo("stop: newsclaims studio stop")
 
 
-@studio_app.command()
+@studio_app.command(cls=Command)
 @handle_errors
 def stop() -> None:
     """Stop the local server (SIGTERM, then wait)."""
@@ -45,7 +47,7 @@ def stop() -> None:
         typer.echo("Label Studio was not running")
 
 
-@studio_app.command()
+@studio_app.command(cls=Command)
 @handle_errors
 def status(json_out: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """Print up/down, URL and version; exit 0 when up, 1 when down."""

@@ -12,14 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
-from newsclaims.cli._output import (
-    emit_json,
-    exit_code_for,
-    fail,
-    handle_errors,
-    print_problems,
-    problems_document,
-)
+from newsclaims.cli._help import Command
+from newsclaims.cli._output import fail, finish, handle_errors
 from newsclaims.core.errors import summarize
 from newsclaims.export.validate import ValidationReport, fix_offsets, validate
 
@@ -44,17 +38,12 @@ def validate_command(
         repairs = fix_offsets(export, fix_out).repairs
         checked = fix_out
     report = validate(checked)
-    if json_out:
-        extra: dict[str, Any] = {"export": str(checked), "counts": report.counts}
-        if repairs is not None:
-            extra.update(source=str(export), repairs=repairs)
-        emit_json(problems_document(report.problems, **extra))
-    else:
-        for repair in repairs or ():
-            typer.echo(_repair_line(repair))
-        print_problems(report.problems)
-        typer.echo(_summary_line(checked, report, repairs))
-    raise typer.Exit(int(exit_code_for(report.problems)))
+    document: dict[str, Any] = {"export": str(checked), "counts": report.counts}
+    if repairs is not None:
+        document.update(source=str(export), repairs=repairs)
+    finish(report.problems, json_out=json_out, document=document,
+           before=[_repair_line(repair) for repair in repairs or ()],
+           after=[_summary_line(checked, report, repairs)])
 
 
 def _repair_line(repair: dict[str, Any]) -> str:
@@ -78,4 +67,4 @@ def _summary_line(path: Path, report: ValidationReport, repairs: list[Any] | Non
 
 
 def register(app: typer.Typer) -> None:
-    app.command("validate")(validate_command)
+    app.command("validate", cls=Command)(validate_command)

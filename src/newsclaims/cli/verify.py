@@ -7,13 +7,8 @@ from typing import Annotated
 
 import typer
 
-from newsclaims.cli._output import (
-    emit_json,
-    exit_code_for,
-    handle_errors,
-    print_problems,
-    problems_document,
-)
+from newsclaims.cli._help import Command
+from newsclaims.cli._output import finish, handle_errors
 from newsclaims.release.verify import verify as verify_release
 
 
@@ -24,14 +19,9 @@ def verify(
 ) -> None:
     """Exit 1 naming every file that differs from manifest.json."""
     problems = verify_release(release_dir)
-    if json_out:
-        emit_json(problems_document(problems, release=str(release_dir)))
-    else:
-        print_problems(problems)
-        if not problems:
-            typer.echo(f"verify: {release_dir} matches its manifest")
-    raise typer.Exit(int(exit_code_for(problems)))
+    finish(problems, json_out=json_out, document={"release": str(release_dir)},
+           after=[] if problems else [f"verify: {release_dir} matches its manifest"])
 
 
 def register(app: typer.Typer) -> None:
-    app.command("verify")(verify)
+    app.command("verify", cls=Command)(verify)

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from newsclaims.core.errors import NewsclaimsError, Problem, Severity
+from newsclaims.core.errors import Problem, Severity
 from newsclaims.core.ids import article_id as compute_article_id
+from newsclaims.core.jsonread import JSONInputError, iter_lines
+from newsclaims.core.reading import open_regular, read_errors
 from newsclaims.core.schemas import describe, errors, load_schema, validator
 
 
@@ -45,22 +45,16 @@ class PushInput:
     problems: list[Problem] = field(default_factory=list)
 
 
-def read_jsonl(path: str | Path) -> Iterator[Located]:
-    """Each non-blank line of a JSONL file, parsed; a bad line yields a `Problem` instead."""
-    path = Path(path)
-    try:
-        lines = path.read_bytes().split(b"\n")
-    except OSError as exc:
-        raise NewsclaimsError(f"cannot read {path}: {exc.strerror}") from None
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            yield Located(orjson.loads(raw), str(path), number)
-        except orjson.JSONDecodeError as exc:
-            problem = Problem(Severity.ERROR, "invalid-json", f"not valid JSON: {exc.msg}",
-                              file=str(path), line=number)
-            yield Located(problem, str(path), number)
+def read_jsonl(path: str | Path, what: str = "file") -> Iterator[Located]:
+    """Each non-blank line of a JSONL file, parsed (`newsclaims.core.jsonread`: one parser,
+    one set of limits); a bad line yields its `Problem` instead and reading goes on. A
+    file that cannot be read at all raises `UnreadableInput` (exit 2)."""
+    file = str(path)
+    with open_regular(path, what) as fh, read_errors(path, what):
+        for number, value in iter_lines(fh):
+            if isinstance(value, JSONInputError):
+                value = value.problem(file, number)
+            yield Located(value, file, number)
 
 
 def task_fields() -> tuple[str, ...]:
@@ -89,10 +83,9 @@ def check_articles(records: Iterable[Located]) -> tuple[list[dict[str, Any]], li
         plain_ok = article_record_ok if schema == "article" else task_data_ok
         found = [] if plain_ok(record) else [describe(e) for e in errors(schema, record)]
         aid = record.get("article_id") if isinstance(record.get("article_id"), str) else None
+        code = "article-schema" if schema == "article" else "task-schema"
         for message in found:
-            problems.append(
-                Problem(Severity.ERROR, f"{schema}-schema", message, article_id=aid, **where)
-            )
+            problems.append(Problem(Severity.ERROR, code, message, article_id=aid, **where))
         if found:
             continue
         expected = compute_article_id(record["text"])
@@ -111,7 +104,7 @@ def check_articles(records: Iterable[Located]) -> tuple[list[dict[str, Any]], li
             problems.append(
                 Problem(
                     Severity.WARNING,
-                    "duplicate-article",
+                    "article-duplicate",
                     f"same article as {seen[aid]}; sent once",
                     article_id=aid,
                     **where,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsclaims.core.errors import NewsclaimsError
+from newsclaims.core.reading import read_text
 from newsclaims.core.resources import label_config_path
 
 # Which labels a relation may join. The names are checked against the XML when the
@@ -104,7 +105,4 @@ def _default_scheme() -> Scheme:
 
 
 def _read(path: Path) -> Scheme:
-    try:
-        return parse_scheme(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise NewsclaimsError(f"cannot read label config {path}: {exc.strerror}") from exc
+    return parse_scheme(read_text(path, "label config"))

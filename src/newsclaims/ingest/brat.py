@@ -153,17 +153,17 @@ def _import_text(source: _Source, scheme: Scheme, result: BratImport,
         result.problems.append(Problem(Severity.INFO, "brat-no-annotations",
                                        "no .ann file for this text: a task without gold",
                                        file=file, article_id=aid))
-    for ann_path, code in source.annotations:
+    for ann_path, annotator in source.annotations:
         content = _read(ann_path, result.problems)
         if content is None:
             continue
         ann, found = parse_ann(content, str(ann_path))
         result.problems.extend(found)
-        annotation = _annotation(ann, ann_path, code, mapped, scheme, task, result)
+        annotation = _annotation(ann, ann_path, annotator, mapped, scheme, task, result)
         task["annotations"].append(annotation)
 
 
-def _annotation(ann: AnnFile, path: Path, code: str | None, mapped: MappedText,
+def _annotation(ann: AnnFile, path: Path, annotator: str | None, mapped: MappedText,
                 scheme: Scheme, task: dict[str, Any], result: BratImport) -> dict[str, Any]:
     where = {"file": str(path), "article_id": task["data"]["article_id"]}
     builder = AnnotationBuilder(mapped, scheme, where)
@@ -175,7 +175,7 @@ def _annotation(ann: AnnFile, path: Path, code: str | None, mapped: MappedText,
         result.counts[f"ignored_{kind}"] += n
     return {
         "id": result.counts["annotations"],
-        "completed_by": None if code is None else annotator_id(code),
+        "completed_by": None if annotator is None else annotator_id(annotator),
         "result": items,
         "was_cancelled": False,
         "ground_truth": False,

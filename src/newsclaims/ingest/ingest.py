@@ -28,6 +28,7 @@ from newsclaims.core import schemas
 from newsclaims.core.atomic import atomic_open
 from newsclaims.core.errors import NewsclaimsError, Problem, Severity
 from newsclaims.core.ids import article_id
+from newsclaims.core.reading import UnreadableInput, read_bytes
 from newsclaims.ingest.readers import READERS, SUFFIXES, RawArticle, split_header
 
 DEBRIS_FILE = Path(__file__).parent / "data" / "debris.txt"
@@ -161,7 +162,7 @@ def build_record(
         text = "\n\n".join(text)  # a list of paragraphs
     if not isinstance(text, str):
         what = "no text field" if text is None else f"text is a {type(text).__name__}"
-        problems.append(Problem(Severity.ERROR, "I003", f"empty article: {what}", **where))
+        problems.append(Problem(Severity.ERROR, "article-empty", f"empty article: {what}", **where))
         return None, problems, 0
     title = fields.get("title")
     title = (normalise_line(title) or None) if isinstance(title, str) else title
@@ -174,7 +175,7 @@ def build_record(
     text = normalise_text(_strip_header_lines(text, title, tags))
     if not text:
         why = "only debris" if removed else "no text"
-        problems.append(Problem(Severity.ERROR, "I003", f"empty article: {why}", **where))
+        problems.append(Problem(Severity.ERROR, "article-empty", f"empty article: {why}", **where))
         return None, problems, removed
     record: dict[str, Any] = {"article_id": article_id(text), "title": title, "tags": tags}
     for name in ("source", "url", "language"):
@@ -184,16 +185,17 @@ def build_record(
     if fields.get("published") is not None:
         record["published"], why = _published(fields["published"])
         if why:
-            problems.append(Problem(Severity.WARNING, "I011", why, **where))
+            problems.append(Problem(Severity.WARNING, "published-invalid", why, **where))
     record["text"] = text
     record["origin"] = {"path": file, "format": fmt}
     if raw.line is not None:
         record["origin"]["line"] = raw.line
     for error in schemas.errors("article", record):
-        problems.append(Problem(Severity.ERROR, "I006", f"not a valid article: "
+        problems.append(Problem(Severity.ERROR, "article-schema", f"not a valid article: "
                                 f"{schemas.describe(error)}", article_id=record["article_id"],
                                 **where))
-    return (None if any(p.code == "I006" for p in problems) else record), problems, removed
+    rejected = any(p.code == "article-schema" for p in problems)
+    return (None if rejected else record), problems, removed
 
 
 # --- files ------------------------------------------------------------------------
@@ -209,8 +211,8 @@ def collect_files(
     """(file, format) pairs in a deterministic order, and info about what was skipped.
 
     Directories are walked recursively and their files sorted by path components;
-    hidden entries are skipped and symlinked directories not followed. A path that
-    does not exist stops the run (exit 2).
+    hidden entries are skipped and symlinked directories not followed; a directory that
+    cannot be listed is a problem. A path that does not exist stops the run (exit 2).
     """
     paths = [Path(p) for p in paths]
     missing = [str(p) for p in paths if not p.exists()]
@@ -223,22 +225,26 @@ def collect_files(
     def add(path: Path, named: bool) -> None:
         fmt = SUFFIXES.get(path.suffix.lower())
         if path.resolve() in excluded:
-            problems.append(Problem(Severity.INFO, "I009", "skipped: it is the output file",
-                                    file=str(path)))
+            problems.append(Problem(Severity.INFO, "file-skipped",
+                                    "skipped: it is the output file", file=str(path)))
         elif fmt is None:
             severity = Severity.ERROR if named else Severity.INFO
             known = ", ".join(sorted(SUFFIXES))
-            problems.append(Problem(severity, "I009", f"skipped: not an ingest format ({known})",
-                                    file=str(path)))
+            problems.append(Problem(severity, "file-skipped",
+                                    f"skipped: not an ingest format ({known})", file=str(path)))
         else:
             files.append((path, fmt))
+
+    def unreadable(exc: OSError) -> None:  # a directory the walk cannot list
+        problems.append(Problem(Severity.ERROR, "file-unreadable",
+                                f"cannot read directory: {exc.strerror}", file=exc.filename))
 
     for path in paths:
         if not path.is_dir():
             add(path, named=True)
             continue
         found = []
-        for root, dirs, names in os.walk(path):
+        for root, dirs, names in os.walk(path, onerror=unreadable):
             dirs[:] = [d for d in dirs if not _is_hidden(d)]
             found.extend(Path(root, name) for name in names if not _is_hidden(name))
         for file in sorted(found, key=lambda f: f.relative_to(path).parts):
@@ -250,19 +256,19 @@ def read_file(path: Path, fmt: str, rules: DebrisRules) -> tuple[list[dict], lis
     """Records, problems and debris lines removed for one file."""
     file = str(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        why = exc.strerror or type(exc).__name__
-        return [], [Problem(Severity.ERROR, "I001", f"cannot read: {why}", file=file)], 0
+        data = read_bytes(path)
+    except UnreadableInput as exc:
+        return [], [exc.problem], 0
     if not data.strip():
-        return [], [Problem(Severity.ERROR, "I003", "empty article: the file is blank",
+        return [], [Problem(Severity.ERROR, "article-empty", "empty article: the file is blank",
                             file=file)], 0
     read = READERS[fmt](data, file)
     records, problems, removed = [], list(read.problems), 0
     unused = Counter(name for raw in read.articles for name in raw.unused)
     if unused:
         names = ", ".join(f"{name} ({n}×)" if n > 1 else name for name, n in unused.items())
-        problems.append(Problem(Severity.INFO, "I010", f"fields not used: {names}", file=file))
+        problems.append(Problem(Severity.INFO, "fields-unused", f"fields not used: {names}",
+                                file=file))
     for raw in read.articles:
         record, found, lines = build_record(raw, file, fmt, rules)
         problems.extend(found)
@@ -298,7 +304,7 @@ def ingest(
             if record["article_id"] in first_seen:
                 result.duplicates += 1
                 result.problems.append(Problem(
-                    Severity.WARNING, "I007",
+                    Severity.WARNING, "article-duplicate",
                     f"duplicate of {first_seen[record['article_id']]}; written once",
                     file=origin["path"], line=origin.get("line"),
                     article_id=record["article_id"]))

@@ -9,13 +9,15 @@ A reader never raises on bad data: it returns a `Problem` per bad file, line or 
 from __future__ import annotations
 
 import csv
-import json
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from newsclaims.core.errors import Problem, Severity
+from newsclaims.core.jsonread import JSONInputError, iter_array, iter_lines, loads
+from newsclaims.core.reading import decode_utf8, strip_bom
 from newsclaims.ingest.headlines import is_headline_with_full_stop
 from newsclaims.ingest.tags import split_tag_line
 
@@ -64,22 +66,6 @@ def _error(code: str, message: str, file: str, line: int | None = None) -> Probl
     return Problem(Severity.ERROR, code, message, file=file, line=line)
 
 
-def decode_utf8(data: bytes, file: str, line_offset: int = 0) -> str | Problem:
-    """Strict UTF-8 (a leading BOM is dropped); a Problem naming line and byte if invalid."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1 + line_offset
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        bad = data[exc.start : exc.end].hex(" ")
-        return _error(
-            "I002",
-            f"not valid UTF-8 (byte 0x{bad} at column {column}); re-save the file as UTF-8",
-            file,
-            line,
-        )
-
-
 def _map_record(record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Article fields from a record's keys via ALIASES; the keys no field used."""
     by_name = {str(key).strip().lower(): key for key in record}
@@ -100,7 +86,7 @@ def _record_from(value: Any, file: str, line: int | None) -> RawArticle | Proble
         value = value["data"]  # a Label Studio task: the article is its data
     if not isinstance(value, dict):
         kind = type(value).__name__
-        return _error("I008", f"record is a JSON {kind}, not an object", file, line)
+        return _error("not-an-object", f"record is a JSON {kind}, not an object", file, line)
     fields, unused = _map_record(value)
     return RawArticle(fields, line, unused)
 
@@ -169,100 +155,75 @@ def read_txt(data: bytes, file: str) -> ReadResult:
 def read_jsonl(data: bytes, file: str) -> ReadResult:
     """One JSON object per line; blank lines are skipped; a bad line does not stop the rest."""
     result = ReadResult()
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        if not raw.strip():
-            continue
-        line = decode_utf8(raw, file, line_offset=number - 1)
-        if isinstance(line, Problem):
-            result.problems.append(line)
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            result.problems.append(_error("I005", f"not JSON: {exc.msg} (column {exc.colno})",
-                                          file, number))
-            continue
-        record = _record_from(value, file, number)
-        if isinstance(record, Problem):
-            result.problems.append(record)
-        else:
-            result.articles.append(record)
+    for number, value in iter_lines(data.split(b"\n")):
+        _add(result, value, file, number)
     return result
 
 
 def read_json(data: bytes, file: str) -> ReadResult:
-    """A JSON array of article objects, or one object; each record keeps its line."""
-    text = decode_utf8(data, file)
-    if isinstance(text, Problem):
-        return ReadResult(problems=[text])
-    decoder = json.JSONDecoder()
+    """A JSON array of article objects, or one object; each record keeps its line.
+    Damage stops the file there; the records before it are kept."""
     result = ReadResult()
+    body = strip_bom(data)
+    if not body.lstrip().startswith(b"["):
+        try:
+            value = loads(body)
+        except JSONInputError as exc:
+            value = exc
+        start = len(body) - len(body.lstrip())
+        _add(result, value, file, body.count(b"\n", 0, start) + 1)
+        return result
+    line, counted = 1, 0
     try:
-        start = len(text) - len(text.lstrip())
-        if not text.startswith("[", start):
-            value, end = decoder.raw_decode(text, start)
-            items = [(value, start)]
-        else:
-            items, end = _array_items(decoder, text, start)
-        if text[end:].strip():
-            raise json.JSONDecodeError("extra data after the JSON value", text, end)
-    except json.JSONDecodeError as exc:
-        return ReadResult(problems=[_error("I005", f"not JSON: {exc.msg} (column {exc.colno})",
-                                           file, exc.lineno)])
-    for value, position in items:
-        record = _record_from(value, file, text.count("\n", 0, position) + 1)
-        if isinstance(record, Problem):
-            result.problems.append(record)
-        else:
-            result.articles.append(record)
+        for offset, value in iter_array(io.BytesIO(body)):
+            line, counted = line + body.count(b"\n", counted, offset), offset
+            _add(result, value, file, line)
+    except JSONInputError as exc:
+        at = body.count(b"\n", 0, exc.offset) + 1 if exc.offset is not None else None
+        result.problems.append(exc.problem(file, at))
     return result
 
 
-def _array_items(decoder: json.JSONDecoder, text: str, start: int) -> tuple[list, int]:
-    """Decode `[a, b, ...]` item by item so each item's position (hence line) is known."""
-    items: list[tuple[Any, int]] = []
-    ws = re.compile(r"\s*")
-    pos = ws.match(text, start + 1).end()
-    if text.startswith("]", pos):
-        return items, pos + 1
-    while True:
-        value, end = decoder.raw_decode(text, pos)
-        items.append((value, pos))
-        pos = ws.match(text, end).end()
-        if text.startswith("]", pos):
-            return items, pos + 1
-        if not text.startswith(",", pos):
-            raise json.JSONDecodeError("expected ',' or ']'", text, pos)
-        pos = ws.match(text, pos + 1).end()
+def _add(result: ReadResult, value: Any, file: str, line: int) -> None:
+    """One parsed record (or the reason it could not be read) into `result`."""
+    if isinstance(value, JSONInputError):
+        result.problems.append(value.problem(file, line))
+        return
+    record = _record_from(value, file, line)
+    if isinstance(record, Problem):
+        result.problems.append(record)
+    else:
+        result.articles.append(record)
 
 
 # --- .csv -------------------------------------------------------------------------
 
 csv.field_size_limit(2**31 - 1)  # article bodies are longer than the 128 KiB default
+CSV_DELIMITERS = ",;\t|"
 
 
 def read_csv(data: bytes, file: str) -> ReadResult:
-    """A header row, then one article per row; the delimiter (, ; tab |) is sniffed
-    from the header line only, where no prose can mislead it."""
+    """A header row, then one article per row, read as RFC 4180 (the csv module's
+    defaults): a quoted cell may hold delimiters, line breaks and `""` for a quote;
+    LF or CRLF line ends. Only the delimiter varies (`csv_delimiter`). Malformed
+    quoting is an error from that row on, never a silently changed text."""
     text = decode_utf8(data, file)
     if isinstance(text, Problem):
         return ReadResult(problems=[text])
-    header = text.split("\n", 1)[0]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(header, ",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(text.splitlines(keepends=True), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text),
+                        strict=True)
     try:
         columns = next(reader)
-    except StopIteration:
-        return ReadResult(problems=[_error("I003", "empty file: no header row", file, 1)])
+    except (StopIteration, csv.Error):
+        return ReadResult(problems=[_error("article-empty", "empty file: no header row",
+                                           file, 1)])
     lowered = [c.strip().lower() for c in columns]
     if not any(alias in lowered for alias in ALIASES["text"]):
         names = ", ".join(columns) or "(none)"
         want = ", ".join(ALIASES["text"])
         return ReadResult(problems=[_error(
-            "I004", f"no text column (have: {names}; want one of: {want})", file, 1)])
+            "csv-no-text-column", f"no text column (have: {names}; want one of: {want})",
+            file, 1)])
     result = ReadResult()
     start = reader.line_num + 1
     try:
@@ -270,15 +231,29 @@ def read_csv(data: bytes, file: str) -> ReadResult:
             if any(cell.strip() for cell in row):
                 if len(row) > len(columns):
                     result.problems.append(_error(
-                        "I008", f"row has {len(row)} cells but the header has {len(columns)}",
+                        "csv-row-too-long",
+                        f"row has {len(row)} cells but the header has {len(columns)}",
                         file, start))
                 else:
                     record, unused = _map_record(dict(zip(columns, row, strict=False)))
                     result.articles.append(RawArticle(record, start, unused))
             start = reader.line_num + 1
     except csv.Error as exc:
-        result.problems.append(_error("I005", f"not valid CSV: {exc}", file, start))
+        result.problems.append(_error(
+            "invalid-csv", f"not valid CSV: {exc}; the rows from here on are not read",
+            file, start))
     return result
+
+
+def csv_delimiter(text: str) -> str:
+    """The first of `CSV_DELIMITERS` that makes the header row name a text column, else a
+    comma. Only the header is looked at, where no prose can mislead (quotes included)."""
+    header = text.split("\n", 1)[0]
+    for delimiter in CSV_DELIMITERS:
+        cells = next(csv.reader([header], delimiter=delimiter), [])
+        if any(cell.strip().lower() in ALIASES["text"] for cell in cells):
+            return delimiter
+    return ","
 
 
 # --- .html ------------------------------------------------------------------------
@@ -290,13 +265,14 @@ def read_html(data: bytes, file: str) -> ReadResult:
 
     tree = trafilatura.load_html(data)
     if tree is None:
-        return ReadResult(problems=[_error("I005", "not parseable as HTML", file)])
+        return ReadResult(problems=[_error("invalid-html", "not parseable as HTML", file)])
     language = tree.get("lang")
     doc = trafilatura.bare_extraction(
         tree, with_metadata=True, include_comments=False, include_tables=True
     )
     if doc is None or not (doc.text or "").strip():
-        return ReadResult(problems=[_error("I003", "empty article: no main text found", file)])
+        return ReadResult(problems=[_error("article-empty", "empty article: no main text found",
+                                           file)])
     # trafilatura puts one paragraph per line; make them paragraphs.
     fields = {
         "text": "\n\n".join(doc.text.split("\n")),

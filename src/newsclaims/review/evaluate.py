@@ -15,12 +15,12 @@ the gold claim has none, is linked to none either).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from newsclaims.core.articles import read_jsonl
 from newsclaims.core.errors import NewsclaimsError, Problem, Severity
 from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.export.convert import CLAIM_LABEL, CUE_LABEL, SOURCE_LABEL, parse_result
@@ -175,7 +175,8 @@ def evaluate(
         if not isinstance(aid, str) or not isinstance(prediction.get("result"), list):
             raise NewsclaimsError(f"prediction {index + 1} has no article_id or result list")
         if aid in by_article:
-            problems.append(Problem(Severity.WARNING, "E002", "duplicate prediction; first kept",
+            problems.append(Problem(Severity.WARNING, "prediction-duplicate",
+                                    "duplicate prediction; first kept",
                                     article_id=aid))
             continue
         by_article[aid] = prediction
@@ -189,13 +190,14 @@ def evaluate(
             raise NewsclaimsError(f"task {task.get('id')}: data has no text or article_id")
         choice = choose_gold(task, scheme)
         if choice.policy == "none":
-            problems.append(Problem(Severity.WARNING, "E003", "no completed annotation; skipped",
+            problems.append(Problem(Severity.WARNING, "gold-missing",
+                                    "no completed annotation; skipped",
                                     task_id=task.get("id"), article_id=aid))
             continue
         gold = parse_result(choice.result, text, scheme=scheme)
         prediction = by_article.get(aid)
         if prediction is None:
-            problems.append(Problem(Severity.WARNING, "E001",
+            problems.append(Problem(Severity.WARNING, "prediction-missing",
                                     "no prediction for this article; scored as empty",
                                     task_id=task.get("id"), article_id=aid))
         pred = parse_result(prediction["result"] if prediction else [], text, scheme=scheme)
@@ -208,32 +210,29 @@ def evaluate(
         seen.add(aid)
         n_articles += 1
     for aid in sorted(set(by_article) - seen):
-        problems.append(Problem(Severity.INFO, "E004", "prediction for an article not in the gold",
+        problems.append(Problem(Severity.INFO, "prediction-without-gold",
+                                "prediction for an article not in the gold",
                                 article_id=aid))
-    return {"articles": n_articles, **tally.report(), "problems": [p.to_dict() for p in problems]}
+    return {"articles": n_articles, **tally.report(), "problems": problems}
 
 
-def read_predictions(path: str | Path) -> list[dict[str, Any]]:
-    """Predictions from a JSONL file as written by `newsclaims preannotate`."""
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise NewsclaimsError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise NewsclaimsError(f"{path}: not UTF-8 text: {exc.reason}") from exc
-    out = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise NewsclaimsError(f"{path}:{number}: not valid JSON: {exc.msg}") from exc
-        if not isinstance(record, dict):
-            raise NewsclaimsError(f"{path}:{number}: a prediction is a JSON object")
-        out.append(record)
-    return out
+def read_predictions(path: str | Path) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """Predictions from a JSONL file as written by `newsclaims preannotate`, and a
+    Problem for each line that is not one (that line is left out, the rest is read)."""
+    records: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    for item in read_jsonl(path, "predictions"):
+        record = item.record
+        if isinstance(record, Problem):
+            problems.append(record)
+        elif (isinstance(record, dict) and isinstance(record.get("article_id"), str)
+              and isinstance(record.get("result"), list)):
+            records.append(record)
+        else:
+            problems.append(Problem(Severity.ERROR, "prediction-shape", "a prediction is an "
+                                    "object with a string article_id and a result list",
+                                    file=item.file, line=item.line))
+    return records, problems
 
 
 def format_table(report: dict[str, Any]) -> str:

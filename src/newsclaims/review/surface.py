@@ -30,6 +30,7 @@ import yaml
 
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.ids import article_id as compute_article_id
+from newsclaims.core.reading import read_text
 from newsclaims.core.schemas import describe, load_schema
 from newsclaims.core.schemas import errors as schema_errors
 from newsclaims.core.scheme import RELATION_ENDPOINTS, Scheme, load_scheme
@@ -44,12 +45,7 @@ _RELATION_KEYS = {"from", "to", "type"}
 def load_surface_gold(path: str | Path) -> dict[str, Any]:
     """Read and check a gold YAML file; the returned dict remembers its `path`."""
     path = Path(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise NewsclaimsError(f"{path}: cannot read gold file: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise NewsclaimsError(f"{path}: gold file is not valid UTF-8: {exc.reason}") from exc
+    raw = read_text(path, "gold file")
     try:
         gold = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
