@@ -31,7 +31,7 @@ class _Checker:
     """State for checking one result list; one instance per call."""
 
     __slots__ = (
-        "annotation_id", "article_id", "choices_of", "labels_of", "links", "problems",
+        "annotation_id", "article_id", "choices_of", "labels_of", "links", "placed", "problems",
         "scheme", "seen_regions", "span_of", "task_id", "text", "utf16",
     )
 
@@ -46,6 +46,7 @@ class _Checker:
         self.choices_of: dict[str, dict[str, str | None]] = {}
         self.links: dict[str, set[str]] = {}
         self.seen_regions: dict[tuple[Any, ...], str] = {}
+        self.placed: dict[str, tuple[int, int, set[Any]]] = {}  # id -> offsets, controls
         self.utf16: Utf16Index | None = None
 
     def report(self, code: str, message: str, region_id: Any = None,
@@ -74,6 +75,8 @@ class _Checker:
             self.report("result-item-invalid", "value.text is not a string", region_id)
             return
         control = item.get("from_name")
+        if self.id_taken(region_id, control, start, end):
+            return
         known = self.scheme.labels.get(control) if isinstance(control, str) else None
         if known is None:
             self.report("control-unknown", f"{control!r} is not a Labels control of the config",
@@ -98,6 +101,22 @@ class _Checker:
             self.seen_regions[key] = region_id
         if self.offsets(region_id, start, end, value.get("text")):
             self.span_of[region_id] = (start, end)
+
+    def id_taken(self, region_id: str, control: Any, start: int, end: int) -> bool:
+        """Whether another region already has this id (then reported). Label Studio gives
+        a region labelled in two Labels controls one id, one item per control, over the
+        same offsets; any other reuse makes the id's choices and relations ambiguous."""
+        first = self.placed.get(region_id)
+        if first is None:
+            self.placed[region_id] = (start, end, {control})
+            return False
+        if first[:2] == (start, end) and control not in first[2]:
+            first[2].add(control)
+            return False
+        self.report("region-id-duplicate", f"id {region_id!r} already names a region at "
+                    f"{first[0]}..{first[1]} ({', '.join(sorted(map(str, first[2])))}): "
+                    "region ids are unique in an annotation", region_id)
+        return True
 
     def offsets(self, region_id: str, start: int, end: int, expected: str | None) -> bool:
         """Check start/end against the text; True when they are usable code-point offsets."""
