@@ -22,9 +22,12 @@ UNATTRIBUTED = "UNATTRIBUTED"
 DIRECT_QUOTE = "DIRECT_QUOTE"
 LINK_RELATIONS = frozenset(RELATION_ENDPOINTS)  # source, cue
 
-# A direct quote needs a quotation mark inside the span or right next to it.
+# A direct quote needs a quotation mark inside the span or right next to it (after the
+# span's final comma or full stop counts as next to it: `“We will,” she said`).
 QUOTES_INSIDE = frozenset('"“”„‟«»‹›‘‚‛「」『』')
 QUOTES_AROUND = QUOTES_INSIDE | frozenset("'’")
+DOUBLE_APOSTROPHE = "''"  # two apostrophes: a double quotation mark in some outlets
+_CLOSING_PUNCTUATION = ",.;:!?"
 
 
 class _Checker:
@@ -250,9 +253,11 @@ class _Checker:
         if attribution == DIRECT_QUOTE and region_id in self.span_of:
             start, end = self.span_of[region_id]
             text = self.text
-            around = text[start - 1:start] + text[end:end + 1]
-            if not (QUOTES_INSIDE.intersection(text[start:end])
-                    or QUOTES_AROUND.intersection(around)):
+            after = text[end:end + 2]
+            after = after[1:] if after[:1] in _CLOSING_PUNCTUATION else after[:1]
+            span = text[start:end]
+            if not (QUOTES_INSIDE.intersection(span) or DOUBLE_APOSTROPHE in span
+                    or QUOTES_AROUND.intersection(text[start - 1:start] + after)):
                 self.report("quote-without-marks", f"{DIRECT_QUOTE} claim has no quotation mark "
                             "inside or next to it", region_id, Severity.WARNING)
 
