@@ -50,12 +50,12 @@ def ingest_command(
     cleaned = remove_dead_temps(output.absolute().parent)  # an interrupted run's leftovers
     written = write_articles(output, result.articles)
     counts = summarize(result.problems)
+    notes = [Note(f"ingest: removed {path}, left by an interrupted run") for path in cleaned]
     finish(result.problems, json_out=as_json, document={
         "output": str(output), "articles": written, "duplicates": result.duplicates,
         "files": result.files, "debris_lines": result.debris_lines,
         "cleaned": [str(path) for path in cleaned],
-    }, before=[Note(f"ingest: removed {path}, left by an interrupted run") for path in cleaned],
-    after=[
+    }, before=notes, after=[
         f"wrote {_plural(written, 'article')} to {output} from {_plural(result.files, 'file')}"
         f"; {_plural(result.duplicates, 'duplicate')}; "
         f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}; "

@@ -122,7 +122,7 @@ def ensure_project(studio: Studio, title: str, scheme: Scheme | None = None) -> 
             f"label_config.xml would remove what existing annotations in project {title!r} "
             f"(id {project.id}) use: {shown}; keep them in the config or fix those annotations"
         )
-    _refuse_unshown_tasks(studio, project.id, title, current.label_config or "", scheme)
+    _refuse_data_field_change(studio, project.id, title, current.label_config or "", scheme)
     call(
         "updating the project's label config",
         studio.url,
@@ -148,7 +148,7 @@ def data_fields(config_xml: str) -> dict[str, str]:
             and el.get("value", "").startswith("$")}
 
 
-def _refuse_unshown_tasks(studio: Studio, project_id: int, title: str, current_xml: str,
+def _refuse_data_field_change(studio: Studio, project_id: int, title: str, current_xml: str,
                           scheme: Scheme) -> None:
     """Refuse a config that shows the project's tasks another data field than its
     current config does, once there are tasks: they were made for that field (their
