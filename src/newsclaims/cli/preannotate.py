@@ -1,6 +1,7 @@
 """`newsclaims preannotate ARTICLES.jsonl -o PREDICTIONS.jsonl [--json]`.
 
-Exit 0 when every article got a prediction, 1 when input lines are bad (they are
+Exit 0 when every article got a prediction (warnings, e.g. a repeated article written
+once or an invalid region left out, are listed), 1 when input lines are bad (they are
 listed and nothing is written), 2 when a file cannot be read or written.
 """
 
@@ -19,6 +20,7 @@ from newsclaims.cli._output import (
     print_problems,
     problems_document,
 )
+from newsclaims.core.errors import has_errors
 from newsclaims.preannotate import (
     MODEL_VERSION,
     preannotate_articles,
@@ -41,18 +43,19 @@ def preannotate_command(
         fail("-o must name a new file, not the input")
     records, problems = read_articles(articles)
     written = 0
-    if not problems:
-        predictions = preannotate_articles(records, version=model_version)
+    if not has_errors(problems):
+        predictions = preannotate_articles(records, version=model_version, problems=problems)
         written = write_predictions(output, predictions)
     if json_out:
         emit_json(problems_document(problems, input=str(articles), output=str(output),
                                    predictions=written))
     else:
         print_problems(problems)
-        if problems:
+        if has_errors(problems):
             typer.echo(f"{articles}: {len(problems)} bad lines; nothing written", err=True)
         else:
-            typer.echo(f"{written} predictions ({model_version}) -> {output}")
+            warned = f"; {len(problems)} warnings (listed above)" if problems else ""
+            typer.echo(f"{written} predictions ({model_version}) -> {output}{warned}")
     raise typer.Exit(int(exit_code_for(problems)))
 
 
