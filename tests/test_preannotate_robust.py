@@ -77,7 +77,9 @@ def test_a_cue_verb_inside_a_hyphenated_word_is_no_cue(version: str) -> None:
     _valid(COMPOUND, version)
     prediction = preannotate(_article(COMPOUND), version=version)
     parsed = parse_result(prediction["result"], COMPOUND)
-    assert [s["text"] for s in parsed.spans if s["label"] == "CUE"] == []
+    word = COMPOUND.index("state-of-the-state")
+    cues = [s for s in parsed.spans if s["label"] == "CUE"]
+    assert [s["text"] for s in cues if s["start"] < word + 18 and word < s["end"]] == []
 
 
 def _break_token_check(monkeypatch) -> None:

@@ -333,4 +333,10 @@ class _Finder:
 
 def find_attributions(doc: Doc | str, rules: Rules) -> list[Attribution]:
     """Every attribution the rules find in the article, in reading order."""
-    return _Finder(doc if isinstance(doc, Doc) else Doc(doc), rules).run()
+    if not isinstance(doc, Doc):
+        doc = Doc(doc, rules.quote_re, rules.sentence_end_re)
+    if "broad_cues" in rules.behaviour:
+        from newsclaims.preannotate.broad import BroadFinder  # it builds on _Finder
+
+        return BroadFinder(doc, rules).run()
+    return _Finder(doc, rules).run()

@@ -166,7 +166,7 @@ def preannotate(
     `problems` when given, else to the log (never silently)."""
     rules = load_rules(version)
     text = article["text"]
-    doc = Doc(text)
+    doc = Doc(text, rules.quote_re, rules.sentence_end_re)
     builder = _ResultBuilder(text, rules)
     triples = find_attributions(doc, rules)
     for found in triples:

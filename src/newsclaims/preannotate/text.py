@@ -22,6 +22,15 @@ _SENTENCE_END = re.compile(r"[.!?…]+[”\"’)]*(?=\s+[\"“‘(\[A-Z0-9\u00C0
 # Opening and closing double quotes. A straight quote opens when it is not preceded
 # by a word character and closes otherwise.
 _QUOTE_RE = re.compile(r"“[^“”\n]*”|(?<![\w])\"[^\"\n]*\"")
+# rules-2026.12 (`two_apostrophe_quotes`): also two apostrophes on each side, as some
+# newspapers' archives write quotation marks (''We will,'' she said), and a sentence
+# may start with such a mark.
+QUOTE_RE_WIDE = re.compile(
+    r"“[^“”\n]*”|(?<![\w])\"[^\"“”\n]*[\"”]|(?<![\w'])''(?:[^'\n]|'(?!'))+''"
+)
+SENTENCE_END_WIDE = re.compile(
+    r"[.!?…]+[”\"’')]*(?=\s+[\"“‘'(\[A-Z0-9\u00C0-\uFFFF])|\n+"
+)
 
 
 class Token:
@@ -44,10 +53,11 @@ class Token:
 class Quote:
     start: int  # offset of the opening quotation mark
     end: int  # offset after the closing quotation mark
+    width: int = 1  # characters in each mark (2 for '')
 
     @property
     def inner(self) -> tuple[int, int]:
-        return self.start + 1, self.end - 1
+        return self.start + self.width, self.end - self.width
 
 
 def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
@@ -88,7 +98,10 @@ class Doc:
 
     __slots__ = ("ends", "lowers", "quotes", "sentences", "starts", "text", "texts", "tokens")
 
-    def __init__(self, text: str) -> None:
+    def __init__(
+        self, text: str, quote_re: re.Pattern[str] = _QUOTE_RE,
+        sentence_end: re.Pattern[str] = _SENTENCE_END,
+    ) -> None:
         self.text = text
         spans = [m.span() for m in TOKEN_RE.finditer(text)]
         self.starts = [s for s, _ in spans]
@@ -96,21 +109,26 @@ class Doc:
         self.texts = [text[s:e] for s, e in spans]
         self.lowers = [t.lower() for t in self.texts]
         self.tokens = LazyTokens(self)
-        self.quotes = quotes(text)
-        self.sentences = sentences(text, self.quotes)
+        self.quotes = quotes(text, quote_re)
+        self.sentences = sentences(text, self.quotes, sentence_end)
 
 
-def quotes(text: str) -> list[Quote]:
-    return [Quote(m.start(), m.end()) for m in _QUOTE_RE.finditer(text)]
+def quotes(text: str, quote_re: re.Pattern[str] = _QUOTE_RE) -> list[Quote]:
+    return [
+        Quote(m.start(), m.end(), 2 if text.startswith("''", m.start()) else 1)
+        for m in quote_re.finditer(text)
+    ]
 
 
-def sentences(text: str, quoted: list[Quote]) -> list[tuple[int, int]]:
+def sentences(
+    text: str, quoted: list[Quote], sentence_end: re.Pattern[str] = _SENTENCE_END
+) -> list[tuple[int, int]]:
     """Sentence spans (start, end) without their trailing whitespace; never split
     inside a quotation, so a quoted passage of several sentences stays with its cue."""
     spans: list[tuple[int, int]] = []
     start = 0
     qi = 0
-    for m in _SENTENCE_END.finditer(text):
+    for m in sentence_end.finditer(text):
         cut = m.end()
         while qi < len(quoted) and quoted[qi].end <= cut:
             qi += 1

@@ -1,0 +1,265 @@
+"""Verb cues as PARC and PolNeAR annotate them (rules-2026.12, switch `broad_cues`).
+
+rules-2026.11 took a verb as a cue only when the phrase before it had a head noun
+from its lists. Real news has many more speakers ("the Florida senator said", "it
+said", "who said") and many more cues: statements ("urged", "criticized"), beliefs
+and intentions ("wants", "thinks", "plans"). Here:
+
+- a *speech* verb ("said", "urged") takes any noun phrase as its speaker; a *mental*
+  verb ("wants", "believes") or a form that is as often a noun ("plans", "reports")
+  only a name, a pronoun or a known head noun, as 2026.11 did for every verb;
+- the relative pronoun of "…, who said" and a speaker shared by coordinated verbs
+  ("shook her head and said") are sources;
+- the inverted speaker ("“…,” said Mayor Don Guardian, who …") may run up to a comma
+  or a relative clause;
+- particles join the cue ("called for", "pointed out"), and the content may be a
+  single noun phrase ("endorsed Clinton");
+- a headline or interview line "Sanders: …" is a colon cue.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import replace
+
+from newsclaims.preannotate import sources
+from newsclaims.preannotate.attribution import (
+    _NOUN_MARKERS,
+    Attribution,
+    Region,
+    _claim,
+    _Finder,
+    _Sentence,
+)
+from newsclaims.preannotate.text import Token
+
+_RELATIVE = frozenset(["who", "which"])
+_PRONOUN_SOURCES = frozenset(["he", "she", "they", "we", "i", "you", "it"])
+_QUOTE_ENDS = ("”", "\"", "''")
+_QUOTE_MARKS = frozenset(["“", "”", "\"", "'"])
+_POSSESSIVE = ("'s", "’s", "s'", "s’", "my", "your")
+_INVERTING = frozenset([",", "”", "\"", "'"])
+_COORDINATION = re.compile(r",?\s+(?:and|but)\s+$")
+_COLON_LINE = re.compile(
+    r"(?m)^[ \t]*((?:[A-Z][\w.'’-]*)(?:[ \t]+[A-Z][\w.'’-]*){0,3})[ \t]*(:)[ \t]+(?=\S)"
+)
+
+
+def _is_word(token: Token) -> bool:
+    return token.text[0].isalnum()
+
+
+class BroadFinder(_Finder):
+    """The rules-2026.11 finder with the broader verb cues above."""
+
+    def _triple(self, claim, phrase, cue_start, cue_end):  # type: ignore[no-untyped-def]
+        made = super()._triple(claim, phrase, cue_start, cue_end)
+        if made is not None:
+            c = made.claim
+            self.in_claim[c.start : c.end] = b"\x01" * (c.end - c.start)
+        return made
+
+    @property
+    def in_claim(self) -> bytearray:
+        if not hasattr(self, "_in_claim"):
+            self._in_claim = bytearray(len(self.text) + 1)
+        return self._in_claim
+
+    def _candidates(self) -> list[tuple[int, str, re.Match[str]]]:
+        found = super()._candidates()
+        found += [(m.start(2), "colon", m) for m in _COLON_LINE.finditer(self.text)]
+        found.sort(key=lambda c: c[0])
+        return found
+
+    # --- "Sanders: Endorsements prove …" ---
+    def _colon(self, m: re.Match[str], sent: _Sentence) -> Attribution | None:
+        if m.start(1) != sent.start:
+            return None
+        words = self.toks[self._index(m.start(1)) : self._index(m.end(1))]
+        if words[-1].lower in self.rules.not_heads:
+            return None  # "The Latest:", "Q:"
+        kind = sources.classify(words, self.rules, self.previous_type)
+        if kind is None:
+            return None
+        claim = _claim(self.text, m.end(), sent.end, sent.quotes, self.rules)
+        phrase = sources.SourcePhrase(m.start(1), m.end(1), kind)
+        return self._triple(claim, phrase, m.start(2), m.end(2))
+
+    # --- "X said …", "“…,” said X", "…, who said …" ---
+    def _verb(self, m: re.Match[str], sent: _Sentence) -> Attribution | None:
+        rules, toks = self.rules, self.toks
+        word = m.group()
+        if not word.islower():
+            return None
+        verb = self._index(m.start())
+        if toks[verb].end != m.end():
+            return None  # part of a longer word ("said-so")
+        lemma = rules.cue_verb_lemma[word.lower()]
+        strict = rules.verb_class.get(lemma) != "speech" or word.lower() in rules.noun_forms
+        if strict and self.in_claim.find(1, m.start(), m.end()) >= 0:
+            return None  # a belief inside reported content ("…, they want …"): not nested
+        first = self._group_start(verb, sent)
+        if first is None:
+            return None
+        cue_start, cue_end = toks[first].start, self._cue_end(verb, lemma, m.end(), sent)
+        if cue_end is None:
+            return None
+        phrase = self._speaker_before(first, sent, strict)
+        if phrase is None and self._chained(first, sent):
+            claim = self._content_after(cue_end, sent)
+            return self._triple(claim, self.last_source, cue_start, cue_end)
+        inverted = first > sent.first and toks[first - 1].text in _INVERTING
+        if phrase is None and inverted:  # "“...,” said the minister."
+            phrase = self._speaker_after(self._index(cue_end), sent, strict)
+            if phrase is not None:
+                claim = _claim(self.text, sent.start, cue_start, sent.quotes, rules)
+                return self._triple(claim, phrase, cue_start, cue_end)
+        if phrase is None:
+            return None
+        return self._triple(self._content(phrase, cue_end, sent), phrase, cue_start, cue_end)
+
+    def _group_start(self, verb: int, sent: _Sentence) -> int | None:
+        """First token of the verb group (auxiliaries, adverbs), or None when the verb
+        is negated or used as a noun ("the report", "its claims")."""
+        rules, toks = self.rules, self.toks
+        first = verb
+        while first - 1 >= sent.first and (
+            toks[first - 1].lower in rules.auxiliaries
+            or toks[first - 1].lower in rules.negations
+            or (toks[first - 1].lower.endswith("ly") and toks[first - 1].text.islower())
+        ):
+            first -= 1
+        if any(toks[k].lower in rules.negations for k in range(first, verb)):
+            return None
+        if first > sent.first and (
+            toks[first - 1].lower in _NOUN_MARKERS or toks[first - 1].lower.endswith(_POSSESSIVE)
+        ):
+            return None  # "the report", "Trump's support": a noun
+        nxt = toks[verb + 1].lower if verb + 1 < sent.last else ""
+        if nxt in ("by", "of") and toks[verb].lower in rules.noun_forms:
+            return None  # "reports of", "a plan by"
+        return first
+
+    def _cue_end(self, verb: int, lemma: str, end: int, sent: _Sentence) -> int | None:
+        """End of the cue: particles ("called for"), the addressee of "told", a frame
+        ("said in a statement"). None when a particle the verb needs is missing."""
+        rules, toks = self.rules, self.toks
+        wanted = rules.particles.get(lemma)
+        nxt = verb + 1
+        if wanted and nxt < sent.last and toks[nxt].lower in wanted:
+            end = toks[nxt].end
+        elif wanted and "" not in wanted:
+            return None  # "point" without "out"/"to" is no cue
+        if lemma in rules.audience_lemmas:
+            end = self._audience_end(self._index(end), end, sent)
+        if adjunct := rules.adjunct_re.match(self.text, end):
+            end = adjunct.end()
+        return end
+
+    def _speaker_before(
+        self, first: int, sent: _Sentence, strict: bool
+    ) -> sources.SourcePhrase | None:
+        """The speaker right before the verb group: a noun phrase, or the relative
+        pronoun of "…, who said" (typed like the speaker before it)."""
+        toks, rules = self.toks, self.rules
+        if first > sent.first and toks[first - 1].lower in _RELATIVE:
+            rel = toks[first - 1]
+            return sources.SourcePhrase(rel.start, rel.end, self.previous_type or "anonymous")
+        if first > sent.first and toks[first - 1].lower in _PRONOUN_SOURCES:
+            pronoun = toks[first - 1]
+            if strict and pronoun.lower in ("you", "it"):
+                return None  # "if you want to …", "it means": no speaker
+            kind = "person" if pronoun.lower in ("he", "she", "i", "you") else (
+                self.previous_type or "anonymous"
+            )
+            return sources.SourcePhrase(pronoun.start, pronoun.end, kind)
+        phrase = sources.before(toks, first, sent.first, rules, self.previous_type)
+        if phrase is not None or strict:
+            return phrase
+        if first > sent.first and toks[first - 1].text == ",":
+            return self._aside_source(first - 1, sent)
+        words, _ = sources._walk_back(toks, first, sent.first, rules)
+        if not words or words[-1].lower in self.rules.not_heads or not words[-1].text.isalpha():
+            return None
+        if words[0].lower in rules.not_sources or words[0].lower in rules.inner_links:
+            return None
+        return sources.SourcePhrase(words[0].start, words[-1].end, "anonymous")
+
+    def _aside_source(self, comma: int, sent: _Sentence) -> sources.SourcePhrase | None:
+        """"Ramil Carr, 31, a local photographer, said": the sentence up to the comma
+        before the verb is the speaker when it opens with a name and holds no quote."""
+        toks = self.toks
+        words = toks[sent.first : comma]
+        if not words or len(words) > 20 or not words[0].text[0].isupper():
+            return None
+        if any(t.text in _QUOTE_MARKS or t.lower in _RELATIVE for t in words):
+            return None
+        if sources.classify(words[:1], self.rules, self.previous_type) is None:
+            return None
+        return sources.SourcePhrase(words[0].start, words[-1].end, "person")
+
+    def _speaker_after(
+        self, index: int, sent: _Sentence, strict: bool
+    ) -> sources.SourcePhrase | None:
+        """The speaker after an inverted verb, up to a comma, a relative clause or the
+        end of the sentence: "said Mayor Don Guardian, who …"."""
+        toks = self.toks
+        words: list[Token] = []
+        k = index
+        while k < sent.last and len(words) < self.rules.max_source_words:
+            tok = toks[k]
+            if not (_is_word(tok) or tok.text in ("&", "-", "’", "'", ".")):
+                break
+            if tok.lower in ("who", "which", "that", "and", "but", "in", "on", "at", "after"):
+                break
+            words.append(tok)
+            k += 1
+        while words and not _is_word(words[-1]):
+            words.pop()
+        if not words:
+            return None
+        kind = sources.classify(words, self.rules, self.previous_type)
+        if kind is None and not strict and words[-1].lower not in self.rules.not_heads:
+            kind = "anonymous"
+        return None if kind is None else sources.SourcePhrase(words[0].start, words[-1].end, kind)
+
+    def _content(
+        self, phrase: sources.SourcePhrase, cue_end: int, sent: _Sentence
+    ) -> Region | None:
+        """The reported content: after the cue, or before the speaker when the cue
+        closes the sentence ("“…,” he said." / "CONTENT, X said on Tuesday.")."""
+        lead = self.text[sent.start : phrase.start].rstrip()
+        after = self._content_after(cue_end, sent)
+        if (lead.endswith(_QUOTE_ENDS) and len(lead.split()) >= 2) or (
+            len(lead.split()) >= 3 and lead.endswith(",") and not self._is_content(after)
+        ):
+            return _claim(self.text, sent.start, phrase.start, sent.quotes, self.rules)
+        if self._is_content(after):
+            return after
+        if not lead:  # "“…?” Pence said in response.": the quote just before
+            return self._quote_before(sent)
+        return None
+
+    def _quote_before(self, sent: _Sentence) -> Region | None:
+        i = bisect.bisect_left(self.quote_starts, sent.start) - 1
+        if i < 0 or self.text[self.quotes[i].end : sent.start].strip():
+            return None
+        q = self.quotes[i]
+        return _claim(self.text, q.start, q.end, [q], self.rules)
+
+    def _content_after(self, cue_end: int, sent: _Sentence) -> Region | None:
+        """As in 2026.11, but ending before a coordinated cue ("praised Garland and
+        said …"), which is an attribution of its own."""
+        claim = super()._content_after(cue_end, sent)
+        if claim is None:
+            return None
+        for m in self.rules.cue_verb_re.finditer(self.text, claim.start, claim.end):
+            before = self.text[max(claim.start, m.start() - 6) : m.start()]
+            if _COORDINATION.search(before):
+                end = claim.start + len(self.text[claim.start : m.start()].rstrip())
+                cut = _COORDINATION.search(self.text, claim.start, end)
+                if cut and cut.start() > claim.start:
+                    return replace(claim, end=cut.start())
+                return claim
+        return claim
