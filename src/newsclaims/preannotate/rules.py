@@ -16,7 +16,7 @@ from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.scheme import RELATION_ENDPOINTS, Scheme, load_scheme
 from newsclaims.preannotate import text as text_module
 
-MODEL_VERSION = "rules-2026.11"
+MODEL_VERSION = "rules-2026.12"
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 RULE_FILES = ("labels", "cues", "sources", "entities")
 
