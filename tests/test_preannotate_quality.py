@@ -36,7 +36,7 @@ FLOORS = {
     "seed": {"CUE": 0.85, "SOURCE": 0.95, "triples": 0.85, "CLAIM_f1": 0.88, "entity_f1": 0.93},
 }
 PRECISION_FLOORS = {  # rules-2026.12 on the development half (CUE 0.89, SOURCE 0.90)
-    "rules-2026.12": {"CUE": 0.85, "SOURCE": 0.85},
+    "rules-2026.12": {"CUE": 0.82, "SOURCE": 0.82},
 }
 VERSIONS = ("rules-2026.11", "rules-2026.12")
 

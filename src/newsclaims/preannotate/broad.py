@@ -129,7 +129,8 @@ class BroadFinder(_Finder):
             return None  # part of a longer word ("said-so")
         lemma = rules.cue_verb_lemma[word.lower()]
         strict = rules.verb_class.get(lemma) != "speech" or word.lower() in rules.noun_forms
-        if strict and self.in_claim.find(1, m.start(), m.end()) >= 0:
+        nested = rules.verb_class.get(lemma) == "mental" or word.lower() in rules.noun_forms
+        if nested and self.in_claim.find(1, m.start(), m.end()) >= 0:
             return None  # a belief inside reported content ("…, they want …"): not nested
         first = self._group_start(verb, sent)
         if first is None:
@@ -161,8 +162,10 @@ class BroadFinder(_Finder):
         is negated or used as a noun ("the report", "its claims")."""
         rules, toks = self.rules, self.toks
         first = verb
+        progressive = rules.progressive if toks[verb].lower.endswith("ing") else frozenset()
         while first - 1 >= sent.first and (
             toks[first - 1].lower in rules.auxiliaries
+            or toks[first - 1].lower in progressive
             or toks[first - 1].lower in rules.negations
             or (toks[first - 1].lower.endswith("ly") and toks[first - 1].text.islower())
         ):
@@ -174,7 +177,10 @@ class BroadFinder(_Finder):
         ):
             return None  # "the report", "Trump's support": a noun
         nxt = toks[verb + 1].lower if verb + 1 < sent.last else ""
-        if nxt in ("by", "of", "for") and toks[verb].lower in rules.noun_forms:
+        lemma = rules.cue_verb_lemma[toks[verb].lower]
+        if toks[verb].lower in rules.noun_forms and (
+            nxt in ("by", "of") or (nxt == "for" and "for" not in rules.particles.get(lemma, ()))
+        ):
             return None  # "reports of", "a plan by", "plans for"
         return first
 
@@ -217,7 +223,11 @@ class BroadFinder(_Finder):
         if first > sent.first and toks[first - 1].text == ",":
             return self._aside_source(first - 1, sent)
         words, _ = sources._walk_back(toks, first, sent.first, rules)
-        if not words or words[-1].lower in self.rules.not_heads or not words[-1].text.isalpha():
+        if len(words) == 1 and words[0].lower in rules.anonymous_heads:
+            return sources.SourcePhrase(words[0].start, words[0].end, "anonymous")  # "Some"
+        while len(words) > 1 and words[-1].lower in rules.not_heads:
+            words = words[:-1]  # "Her campaign workers here"
+        if not words or words[-1].lower in rules.not_heads or not words[-1].text.isalpha():
             return None
         if words[0].lower in rules.not_sources or words[0].lower in rules.inner_links:
             return None
@@ -272,11 +282,21 @@ class BroadFinder(_Finder):
             _words(lead) >= 3 and lead.endswith(",") and not self._is_content(after)
         ):
             return _claim(self.text, sent.start, phrase.start, sent.quotes, self.rules)
-        if self._is_content(after):
+        if self._is_content(after) or self._is_clause(after, cue_end):
             return after
         if not lead:  # "“…?” Pence said in response.": the quote just before
             return self._quote_before(sent)
         return None
+
+    def _is_clause(self, claim: Region | None, cue_end: int) -> bool:
+        """A reported clause that opens with a subordinator ("said that while …") or
+        runs long, rather than a time or place adjunct ("said on Tuesday")."""
+        if claim is None:
+            return False
+        gap = self.text[cue_end : claim.start].split()
+        return "that" in (w.lower() for w in gap) or _words(
+            self.text[claim.start : claim.end]
+        ) >= 10
 
     def _quote_before(self, sent: _Sentence) -> Region | None:
         i = bisect.bisect_left(self.quote_starts, sent.start) - 1

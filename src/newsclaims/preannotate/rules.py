@@ -171,6 +171,11 @@ class Rules:
         return frozenset(w.lower() for w in self.raw["cues"]["auxiliaries"])
 
     @functools.cached_property
+    def progressive(self) -> frozenset[str]:
+        """Forms of "be" that join an -ing cue ("is calling for"); rules-2026.12 on."""
+        return frozenset(w.lower() for w in self.raw["cues"].get("progressive") or ())
+
+    @functools.cached_property
     def negations(self) -> frozenset[str]:
         return frozenset(w.lower() for w in self.raw["cues"]["negations"])
 

@@ -26,7 +26,7 @@ _QUOTE_RE = re.compile(r"“[^“”\n]*”|(?<![\w])\"[^\"\n]*\"")
 # newspapers' archives write quotation marks (''We will,'' she said), and a sentence
 # may start with such a mark.
 QUOTE_RE_WIDE = re.compile(
-    r"“[^“”\n]*”|(?<![\w])\"[^\"“”\n]*[\"”]|(?<![\w'])''(?:[^'\n]|'(?!'))+''"
+    r"“[^“”\"\n]*[”\"]|(?<![\w])\"[^\"“”\n]*[\"”]|(?<![\w'])''(?:[^'\n]|'(?!'))+''"
 )
 SENTENCE_END_WIDE = re.compile(
     r"[.!?…]+[”\"’')]*(?=\s+[\"“‘'(\[A-Z0-9\u00C0-\uFFFF])|\n+"
