@@ -142,6 +142,12 @@ class BroadFinder(_Finder):
         if phrase is None and self._chained(first, sent):
             claim = self._content_after(cue_end, sent)
             return self._triple(claim, self.last_source, cue_start, cue_end)
+        if phrase is None and not strict and self._participle(first, sent):
+            # "Sen. Kirk rescinded his endorsement, saying he …": the sentence's subject
+            subject = self._sentence_subject(sent)
+            if subject is not None:
+                claim = self._content_after(cue_end, sent)
+                return self._triple(claim, subject, cue_start, cue_end)
         inverted = first > sent.first and toks[first - 1].text in _INVERTING
         if phrase is None and inverted:  # "“...,” said the minister."
             phrase = self._speaker_after(self._index(cue_end), sent, strict)
@@ -156,6 +162,44 @@ class BroadFinder(_Finder):
             if comma > claim.start:
                 claim = replace(claim, end=comma)
         return self._triple(claim, phrase, cue_start, cue_end)
+
+    def _participle(self, first: int, sent: _Sentence) -> bool:
+        toks = self.toks
+        return (
+            first > sent.first + 2 and toks[first].lower.endswith("ing")
+            and toks[first - 1].text == ","
+        )
+
+    def _sentence_subject(self, sent: _Sentence) -> sources.SourcePhrase | None:
+        """The name or pronoun that opens the sentence ("Sen. Mark Kirk, R-Ill., …",
+        "The president", "He"), after a dateline ("WASHINGTON — ")."""
+        toks, rules = self.toks, self.rules
+        k = sent.first
+        while k + 1 < sent.last and toks[k].text.isupper() and toks[k].text.isalpha():
+            k += 1  # "WASHINGTON", "NEW YORK"
+        if k > sent.first and toks[k].text in ("—", "–", "-", "("):
+            k += 1
+        elif k > sent.first:
+            k = sent.first
+        if k >= sent.last:
+            return None
+        if toks[k].lower in _PRONOUN_SOURCES - {"it", "you"}:
+            kind = "person" if toks[k].lower in ("he", "she", "i") else "anonymous"
+            return sources.SourcePhrase(toks[k].start, toks[k].end, kind)
+        words: list[Token] = []
+        if toks[k].lower in ("the", "a", "an"):
+            words.append(toks[k])
+            k += 1
+        while k < sent.last and len(words) < 8 and (
+            toks[k].text[0].isupper() or toks[k].lower in rules.ent["name_particles"]
+            or (words and toks[k].lower in rules.person_heads)
+        ):
+            words.append(toks[k])
+            k += 1
+        if not words or (k < sent.last and toks[k].text in ("’s", "'s")):
+            return None
+        kind = sources.classify(words, rules, self.previous_type)
+        return None if kind is None else sources.SourcePhrase(words[0].start, words[-1].end, kind)
 
     def _group_start(self, verb: int, sent: _Sentence) -> int | None:
         """First token of the verb group (auxiliaries, adverbs), or None when the verb
@@ -217,9 +261,16 @@ class BroadFinder(_Finder):
                 self.previous_type or "anonymous"
             )
             return sources.SourcePhrase(pronoun.start, pronoun.end, kind)
-        phrase = sources.before(toks, first, sent.first, rules, self.previous_type)
-        if phrase is not None or strict:
-            return phrase
+        end = first
+        if first - 1 > sent.first and toks[first - 1].text == ")":  # "Sen. Ruiz (D-Ohio) said"
+            opening = next((k for k in range(first - 2, max(sent.first, first - 8) - 1, -1)
+                            if toks[k].text == "("), None)
+            end = opening if opening is not None else first
+        phrase = sources.before(toks, end, sent.first, rules, self.previous_type)
+        if phrase is not None:
+            return self._coordinated(phrase, sent)
+        if strict:
+            return None
         if first > sent.first and toks[first - 1].text == ",":
             return self._aside_source(first - 1, sent)
         words, _ = sources._walk_back(toks, first, sent.first, rules)
@@ -233,6 +284,18 @@ class BroadFinder(_Finder):
             return None
         return sources.SourcePhrase(words[0].start, words[-1].end, "anonymous")
 
+    def _coordinated(
+        self, phrase: sources.SourcePhrase, sent: _Sentence
+    ) -> sources.SourcePhrase:
+        """"Smith and Jones said", "current and former officials said": the words
+        before "and" belong to the speaker too."""
+        p = self._index(phrase.start)
+        if p - 2 >= sent.first and self.toks[p - 1].lower in ("and", "or", "&"):
+            words, _ = sources._walk_back(self.toks, p - 1, sent.first, self.rules)
+            if words and words[-1].text[0].isalnum():
+                return sources.SourcePhrase(words[0].start, phrase.end, phrase.type_key)
+        return phrase
+
     def _aside_source(self, comma: int, sent: _Sentence) -> sources.SourcePhrase | None:
         """"Ramil Carr, 31, a local photographer, said": the sentence up to the comma
         before the verb is the speaker when it opens with a name and holds no quote."""
@@ -242,6 +305,8 @@ class BroadFinder(_Finder):
             return None
         if any(t.text in _QUOTE_MARKS or t.lower in _RELATIVE for t in words):
             return None
+        if not any(t.text == "," for t in words[1:6]):
+            return None  # a name, then its apposition: "Carr, 31, …" (not a whole clause)
         if sources.classify(words[:1], self.rules, self.previous_type) is None:
             return None
         return sources.SourcePhrase(words[0].start, words[-1].end, "person")
