@@ -70,20 +70,21 @@ class LazyTokens(Sequence[Token]):
     the entity scan reads the plain columns (starts, texts, lowers) of all ~500 tokens
     of an article, the attribution rules only the few dozen around a cue."""
 
-    __slots__ = ("_doc", "_made")
+    __slots__ = ("_ends", "_made", "_starts", "_texts")
 
-    def __init__(self, doc: Doc) -> None:
-        self._doc = doc
+    def __init__(self, starts: list[int], ends: list[int], texts: list[str]) -> None:
+        # the columns, not the Doc: no reference cycle, so an article's tokens are freed
+        # as soon as it is done even while the cyclic GC is paused (predictions.py)
+        self._starts, self._ends, self._texts = starts, ends, texts
         self._made: dict[int, Token] = {}
 
     def __len__(self) -> int:
-        return len(self._doc.starts)
+        return len(self._starts)
 
     def _one(self, i: int) -> Token:
         made = self._made.get(i)
         if made is None:
-            doc = self._doc
-            made = self._made[i] = Token(doc.starts[i], doc.ends[i], doc.texts[i])
+            made = self._made[i] = Token(self._starts[i], self._ends[i], self._texts[i])
         return made
 
     def __getitem__(self, index):  # type: ignore[override]
@@ -108,7 +109,7 @@ class Doc:
         self.ends = [e for _, e in spans]
         self.texts = [text[s:e] for s, e in spans]
         self.lowers = [t.lower() for t in self.texts]
-        self.tokens = LazyTokens(self)
+        self.tokens = LazyTokens(self.starts, self.ends, self.texts)
         self.quotes = quotes(text, quote_re)
         self.sentences = sentences(text, self.quotes, sentence_end)
 
