@@ -87,8 +87,8 @@ class BroadFinder(_Finder):
 
     def _candidates(self) -> list[tuple[int, str, re.Match[str]]]:
         """As in 2026.11, but verbs are looked up by token (a cue verb here is a whole
-        lower-case token, so a dictionary look-up finds exactly what the regex scan
-        kept, at a fraction of its cost)."""
+        token, lower case or a headline's title case, so a dictionary look-up finds
+        exactly what the regex scan kept, at a fraction of its cost)."""
         text, rules = self.text, self.rules
         found: list[tuple[int, str, re.Match[str]]] = []
         for kind, pattern in (("after", rules.source_after_re), ("adverb", rules.sourceless_re)):
@@ -98,7 +98,7 @@ class BroadFinder(_Finder):
         found += [
             (doc.starts[i], "verb", _TokenMatch(doc.starts[i], doc.ends[i], word))
             for i, word in enumerate(doc.texts)
-            if word in forms
+            if word in forms or (word[0].isupper() and doc.lowers[i] in forms)
         ]
         found += [(m.start(2), "colon", m) for m in _COLON_LINE.finditer(text)]
         found.sort(key=lambda c: c[0])
@@ -122,8 +122,8 @@ class BroadFinder(_Finder):
     def _verb(self, m: re.Match[str], sent: _Sentence) -> Attribution | None:
         rules, toks = self.rules, self.toks
         word = m.group()
-        if not word.islower():
-            return None
+        if not word.islower() and not (word.istitle() and self._headline(sent)):
+            return None  # "The United States" is no verb; "Ruiz Says …" in a headline is
         verb = self._index(m.start())
         if toks[verb].end != m.end():
             return None  # part of a longer word ("said-so")
@@ -142,7 +142,9 @@ class BroadFinder(_Finder):
         if phrase is None and self._chained(first, sent):
             claim = self._content_after(cue_end, sent)
             return self._triple(claim, self.last_source, cue_start, cue_end)
-        if phrase is None and not strict and self._participle(first, sent):
+        if phrase is None and not strict and (
+            self._participle(first, sent) or self._coordinated_verb(first, sent)
+        ):
             # "Sen. Kirk rescinded his endorsement, saying he …": the sentence's subject
             subject = self._sentence_subject(sent)
             if subject is not None:
@@ -162,6 +164,17 @@ class BroadFinder(_Finder):
             if comma > claim.start:
                 claim = replace(claim, end=comma)
         return self._triple(claim, phrase, cue_start, cue_end)
+
+    def _headline(self, sent: _Sentence) -> bool:
+        """A line in title case ("Hollande Says Trump Makes You Want To Retch")."""
+        words = [t for t in self.toks[sent.first : sent.last] if t.text[0].isalpha()]
+        upper = sum(1 for t in words if t.text[0].isupper())
+        return len(words) >= 4 and upper >= 0.8 * len(words)
+
+    def _coordinated_verb(self, first: int, sent: _Sentence) -> bool:
+        """"Reid caucused on Saturday and says he …": a second verb of the subject."""
+        toks = self.toks
+        return first > sent.first + 2 and toks[first - 1].lower in ("and", "but")
 
     def _participle(self, first: int, sent: _Sentence) -> bool:
         toks = self.toks
@@ -238,7 +251,8 @@ class BroadFinder(_Finder):
             end = toks[nxt].end
         elif wanted and "" not in wanted:
             return None  # "point" without "out"/"to" is no cue
-        if lemma in rules.audience_lemmas:
+        inverted = verb > sent.first and toks[verb - 1].text in _INVERTING
+        if lemma in rules.audience_lemmas and not inverted:  # not "”, wrote Larry Ruiz"
             end = self._audience_end(self._index(end), end, sent)
         if adjunct := rules.adjunct_re.match(self.text, end):
             end = adjunct.end()
