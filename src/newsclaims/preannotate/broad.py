@@ -41,6 +41,7 @@ _QUOTE_ENDS = ("”", "\"", "''")
 _QUOTE_MARKS = frozenset(["“", "”", "\"", "'"])
 _POSSESSIVE = ("'s", "’s", "s'", "s’", "my", "your")
 _INVERTING = frozenset([",", "”", "\"", "'"])
+_COLON_END = re.compile(r":[ \t]*\n")
 _COORDINATION = re.compile(r",?\s+(?:and|but)\s+$")
 _COLON_LINE = re.compile(
     r"(?m)^[ \t]*((?:[A-Z][\w.'’-]*)(?:[ \t]+[A-Z][\w.'’-]*){0,3})[ \t]*(:)[ \t]+(?=\S)"
@@ -356,6 +357,8 @@ class BroadFinder(_Finder):
         """The reported content: after the cue, or before the speaker when the cue
         closes the sentence ("“…,” he said." / "CONTENT, X said on Tuesday.")."""
         lead = self.text[sent.start : phrase.start].rstrip()
+        if _COLON_END.match(self.text, cue_end):  # "she declared:\n\n“…”"
+            return self._quote_after(cue_end)
         after = self._content_after(cue_end, sent)
         if (lead.endswith(_QUOTE_ENDS) and _words(lead) >= 2) or (
             _words(lead) >= 3 and lead.endswith(",") and not self._is_content(after)
@@ -376,6 +379,14 @@ class BroadFinder(_Finder):
         return "that" in (w.lower() for w in gap) or _words(
             self.text[claim.start : claim.end]
         ) >= 10
+
+    def _quote_after(self, offset: int) -> Region | None:
+        """The quotation that opens the next paragraph, after a cue ending in a colon."""
+        i = bisect.bisect_left(self.quote_starts, offset)
+        if i >= len(self.quotes) or self.text[offset : self.quotes[i].start].strip(" \t\n:"):
+            return None
+        q = self.quotes[i]
+        return _claim(self.text, q.start, q.end, [q], self.rules)
 
     def _quote_before(self, sent: _Sentence) -> Region | None:
         i = bisect.bisect_left(self.quote_starts, sent.start) - 1
