@@ -98,8 +98,10 @@ class BroadFinder(_Finder):
         doc = self.doc
         found += [
             (doc.starts[i], "verb", _TokenMatch(doc.starts[i], doc.ends[i], word))
-            for i, word in enumerate(doc.texts)
-            if word in forms or (word[0].isupper() and doc.lowers[i] in forms)
+            for i, low in enumerate(doc.lowers)
+            if low in forms
+            for word in (doc.texts[i],)
+            if word == low or word.istitle()
         ]
         found += [(m.start(2), "colon", m) for m in _COLON_LINE.finditer(text)]
         found.sort(key=lambda c: c[0])

@@ -7,7 +7,6 @@ indices into the original string; nothing here copies or normalises the text.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Abbreviations with a dot that do not end a sentence ("U.S.", "Mr.", "Inc.").
@@ -39,11 +38,11 @@ class Token:
 
     __slots__ = ("end", "lower", "start", "text")
 
-    def __init__(self, start: int, end: int, text: str) -> None:
+    def __init__(self, start: int, end: int, text: str, lower: str | None = None) -> None:
         self.start = start
         self.end = end
         self.text = text
-        self.lower = text.lower()
+        self.lower = text.lower() if lower is None else lower
 
     def __repr__(self) -> str:
         return f"Token({self.start}, {self.end}, {self.text!r})"
@@ -65,39 +64,11 @@ def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     return [Token(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text, start, stop)]
 
 
-class LazyTokens(Sequence[Token]):
-    """The tokens of a Doc as a sequence whose Token objects are built on first access:
-    the entity scan reads the plain columns (starts, texts, lowers) of all ~500 tokens
-    of an article, the attribution rules only the few dozen around a cue."""
-
-    __slots__ = ("_ends", "_made", "_starts", "_texts")
-
-    def __init__(self, starts: list[int], ends: list[int], texts: list[str]) -> None:
-        # the columns, not the Doc: no reference cycle, so an article's tokens are freed
-        # as soon as it is done even while the cyclic GC is paused (predictions.py)
-        self._starts, self._ends, self._texts = starts, ends, texts
-        self._made: dict[int, Token] = {}
-
-    def __len__(self) -> int:
-        return len(self._starts)
-
-    def _one(self, i: int) -> Token:
-        made = self._made.get(i)
-        if made is None:
-            made = self._made[i] = Token(self._starts[i], self._ends[i], self._texts[i])
-        return made
-
-    def __getitem__(self, index):  # type: ignore[override]
-        if isinstance(index, slice):
-            return [self._one(i) for i in range(*index.indices(len(self)))]
-        return self._one(index if index >= 0 else len(self) + index)
-
-
 class Doc:
     """One article's text with its tokens, quotations and sentences, computed once and
     shared by the attribution, outlet-voice and entity rules."""
 
-    __slots__ = ("ends", "lowers", "quotes", "sentences", "starts", "text", "texts", "tokens")
+    __slots__ = ("_tokens", "ends", "lowers", "quotes", "sentences", "starts", "text", "texts")
 
     def __init__(
         self, text: str, quote_re: re.Pattern[str] = _QUOTE_RE,
@@ -109,9 +80,19 @@ class Doc:
         self.ends = [e for _, e in spans]
         self.texts = [text[s:e] for s, e in spans]
         self.lowers = [t.lower() for t in self.texts]
-        self.tokens = LazyTokens(self.starts, self.ends, self.texts)
+        self._tokens: list[Token] | None = None
         self.quotes = quotes(text, quote_re)
         self.sentences = sentences(text, self.quotes, sentence_end)
+
+    @property
+    def tokens(self) -> list[Token]:
+        """Token objects, built on first use: the entity scan reads only the plain
+        columns (starts, texts, lowers); the attribution rules index tokens hundreds of
+        times per article, which a plain list serves fastest."""
+        if self._tokens is None:
+            columns = zip(self.starts, self.ends, self.texts, self.lowers, strict=True)
+            self._tokens = [Token(s, e, t, low) for s, e, t, low in columns]
+        return self._tokens
 
 
 def quotes(text: str, quote_re: re.Pattern[str] = _QUOTE_RE) -> list[Quote]:
