@@ -1,7 +1,7 @@
 """Verb cues as PARC and PolNeAR annotate them (rules-2026.12, switch `broad_cues`).
 
 rules-2026.11 took a verb as a cue only when the phrase before it had a head noun
-from its lists. Real news has many more speakers ("the Florida senator said", "it
+from its lists. Real news has many more speakers ("the Ohio senator said", "it
 said", "who said") and many more cues: statements ("urged", "criticized"), beliefs
 and intentions ("wants", "thinks", "plans"). Here:
 
@@ -9,12 +9,12 @@ and intentions ("wants", "thinks", "plans"). Here:
   verb ("wants", "believes") or a form that is as often a noun ("plans", "reports")
   only a name, a pronoun or a known head noun, as 2026.11 did for every verb;
 - the relative pronoun of "…, who said" and a speaker shared by coordinated verbs
-  ("shook her head and said") are sources;
-- the inverted speaker ("“…,” said Mayor Don Guardian, who …") may run up to a comma
+  ("nodded and said") are sources;
+- the inverted speaker ("“…,” said Mayor Ana Velez, who …") may run up to a comma
   or a relative clause;
 - particles join the cue ("called for", "pointed out"), and the content may be a
   single noun phrase ("endorsed Clinton");
-- a headline or interview line "Sanders: …" is a colon cue.
+- a headline or interview line "Ruiz: …" is a colon cue.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from newsclaims.preannotate.attribution import (
     _Sentence,
     _words,
 )
-from newsclaims.preannotate.text import Token
+from newsclaims.preannotate.rules import Rules
+from newsclaims.preannotate.text import Doc, Token
 
 _RELATIVE = frozenset(["who", "which"])
 _PRONOUN_SOURCES = frozenset(["he", "she", "they", "we", "i", "you", "it"])
@@ -73,18 +74,19 @@ def _is_word(token: Token) -> bool:
 class BroadFinder(_Finder):
     """The rules-2026.11 finder with the broader verb cues above."""
 
-    def _triple(self, claim, phrase, cue_start, cue_end):  # type: ignore[no-untyped-def]
+    def __init__(self, doc: Doc, rules: Rules) -> None:
+        super().__init__(doc, rules)
+        self.in_claim = bytearray(len(doc.text) + 1)  # 1 under content already attributed
+
+    def _triple(
+        self, claim: Region | None, phrase: sources.SourcePhrase | Region | None,
+        cue_start: int, cue_end: int,
+    ) -> Attribution | None:
         made = super()._triple(claim, phrase, cue_start, cue_end)
         if made is not None:
             c = made.claim
             self.in_claim[c.start : c.end] = b"\x01" * (c.end - c.start)
         return made
-
-    @property
-    def in_claim(self) -> bytearray:
-        if not hasattr(self, "_in_claim"):
-            self._in_claim = bytearray(len(self.text) + 1)
-        return self._in_claim
 
     def _candidates(self) -> list[tuple[int, str, re.Match[str]]]:
         """As in 2026.11, but verbs are looked up by token (a cue verb here is a whole
@@ -107,7 +109,7 @@ class BroadFinder(_Finder):
         found.sort(key=lambda c: c[0])
         return found
 
-    # --- "Sanders: Endorsements prove …" ---
+    # --- "Ruiz: The port deal will cost jobs" ---
     def _colon(self, m: re.Match[str], sent: _Sentence) -> Attribution | None:
         if m.start(1) != sent.start:
             return None
@@ -148,7 +150,7 @@ class BroadFinder(_Finder):
         if phrase is None and not strict and (
             self._participle(first, sent) or self._coordinated_verb(first, sent)
         ):
-            # "Sen. Kirk rescinded his endorsement, saying he …": the sentence's subject
+            # "Sen. Ruiz withdrew her support, saying she …": the sentence's subject
             subject = self._sentence_subject(sent)
             if subject is not None:
                 claim = self._content_after(cue_end, sent)
@@ -169,7 +171,7 @@ class BroadFinder(_Finder):
         return self._triple(claim, phrase, cue_start, cue_end)
 
     def _headline(self, sent: _Sentence) -> bool:
-        """A line in title case ("Hollande Says Trump Makes You Want To Retch")."""
+        """A line in title case ("Mayor Ruiz Says The Port Deal Will Cost Jobs")."""
         words = [t for t in self.toks[sent.first : sent.last] if t.text[0].isalpha()]
         upper = sum(1 for t in words if t.text[0].isupper())
         return len(words) >= 4 and upper >= 0.8 * len(words)
@@ -187,7 +189,7 @@ class BroadFinder(_Finder):
         )
 
     def _sentence_subject(self, sent: _Sentence) -> sources.SourcePhrase | None:
-        """The name or pronoun that opens the sentence ("Sen. Mark Kirk, R-Ill., …",
+        """The name or pronoun that opens the sentence ("Sen. Ana Ruiz, D-Ohio, …",
         "The president", "He"), after a dateline ("WASHINGTON — ")."""
         toks, rules = self.toks, self.rules
         k = sent.first
@@ -332,7 +334,7 @@ class BroadFinder(_Finder):
         self, index: int, sent: _Sentence, strict: bool
     ) -> sources.SourcePhrase | None:
         """The speaker after an inverted verb, up to a comma, a relative clause or the
-        end of the sentence: "said Mayor Don Guardian, who …"."""
+        end of the sentence: "said Mayor Ana Velez, who …"."""
         toks = self.toks
         words: list[Token] = []
         k = index
@@ -368,7 +370,7 @@ class BroadFinder(_Finder):
             return _claim(self.text, sent.start, phrase.start, sent.quotes, self.rules)
         if self._is_content(after) or self._is_clause(after, cue_end):
             return after
-        if not lead:  # "“…?” Pence said in response.": the quote just before
+        if not lead:  # "“…?” Ortiz asked at the hearing.": the quote just before
             return self._quote_before(sent)
         return None
 
