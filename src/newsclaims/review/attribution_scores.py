@@ -48,6 +48,14 @@ def is_attributed(claim: Span, links: Links) -> bool:
     return bool(found and (found["source"] or found["cue"]))
 
 
+def attribution_key(claim: Span, links: Links) -> tuple[frozenset[str], ...]:
+    """What identifies a CLAIM's attribution: the region ids of its cues and sources.
+    The CLAIM regions that share it are one content (the fragments of a discontinuous
+    one, as import brat writes them)."""
+    want = links[claim["region_id"]]
+    return tuple(frozenset(s["region_id"] for s in want[role]) for role in ROLES)
+
+
 def _overlaps(a: Span, b: Span) -> bool:
     return overlaps((a["start"], a["end"]), (b["start"], b["end"]))
 
@@ -77,8 +85,7 @@ class AttributionTally:
             self.triples["correct"] += any(
                 all(_any_overlap(want[r], have[r]) if want[r] else not have[r] for r in ROLES)
                 for have in found)
-            key = tuple(frozenset(s["region_id"] for s in want[r]) for r in ROLES)
-            attributions.setdefault(key, []).append(claim)
+            attributions.setdefault(attribution_key(claim, gold_links), []).append(claim)
         for claims in attributions.values():
             self._attribution(gold_links[claims[0]["region_id"]],
                               self._linked_overlapping(claims, pred_claims, pred_links))

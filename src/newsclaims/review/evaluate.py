@@ -13,8 +13,11 @@ they fall short: per label precision, recall and F1 under three matching policie
 With `attributed_only` (for corpora that do not mark the outlet's own, unattributed
 claims: PolNeAR, PARC) a CLAIM counts only when it is linked to a SOURCE or a CUE:
 unlinked gold claims are left out, and unlinked predicted claims count for no
-precision (they may still find a gold claim for recall). Our own gold marks
-UNATTRIBUTED claims, so the default scores every claim. A layer the gold has no span
+precision (they may still find a gold claim for recall). As in those corpora, a gold
+attribution then has one content: its CLAIM regions (the fragments of a discontinuous
+content, one region each) are one gold CLAIM, found when one of them is. Our own gold
+marks UNATTRIBUTED claims and several claims per cue, so the default scores every
+claim and every region. A layer the gold has no span
 of anywhere (entities in PolNeAR) is not scored; its predicted spans are counted.
 
 Gold and predictions go through the same `convert.parse_result`, so a span means
@@ -33,7 +36,12 @@ from newsclaims.core.articles import read_jsonl
 from newsclaims.core.errors import NewsclaimsError, Problem, Severity
 from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.export.convert import CLAIM_LABEL, CUE_LABEL, parse_result
-from newsclaims.review.attribution_scores import AttributionTally, is_attributed, links_of
+from newsclaims.review.attribution_scores import (
+    AttributionTally,
+    attribution_key,
+    is_attributed,
+    links_of,
+)
 from newsclaims.review.gold import choose_gold
 from newsclaims.review.matching import (
     Policy,
@@ -43,6 +51,7 @@ from newsclaims.review.matching import (
     one_to_one_pairs,
     overlaps,
     prf,
+    reference_matched,
 )
 
 Span = dict[str, Any]
@@ -96,7 +105,10 @@ class _Tally:
             g = [s for s in gold_spans if s["label"] == label]
             p = [s for s in pred.spans if s["label"] == label]
             scored = [s for s in p if self._scored(s, pred_links)]
-            self._spans(label, g, p, scored)
+            # one gold CLAIM per attribution under attributed_only, else one per region
+            units = ([attribution_key(s, gold_links) for s in g]
+                     if self.attributed_only and label == CLAIM_LABEL else list(range(len(g))))
+            self._spans(label, g, units, p, scored)
         self.attribution.add(gold.spans, gold_links, pred.spans, pred_links)
 
     def _scored(self, span: Span, links: Any) -> bool:
@@ -104,16 +116,19 @@ class _Tally:
         return not (self.attributed_only and span["label"] == CLAIM_LABEL
                     and not is_attributed(span, links))
 
-    def _spans(self, label: str, g: list[Span], p: list[Span], scored: list[Span]) -> None:
-        """Add one article's spans of one label: recall counts every predicted span,
-        precision the `scored` ones."""
+    def _spans(self, label: str, g: list[Span], units: list[Any], p: list[Span],
+               scored: list[Span]) -> None:
+        """Add one article's spans of one label: a gold unit (`units`, one per gold span)
+        is found when one of its spans is matched by any predicted span; precision
+        counts the `scored` predicted spans."""
         c = self.counts[label]
-        c["gold"] += len(g)
+        c["gold"] += len(set(units))
         c["predicted"] += len(scored)
         g_where, p_where = [_where(s) for s in g], [_where(s) for s in p]
         s_where = p_where if scored is p else [_where(s) for s in scored]
         for mode, policy in MODES.items():
-            c[mode][0] += policy(g_where, p_where)[0]
+            found = reference_matched(policy, g_where, p_where)
+            c[mode][0] += len({unit for unit, hit in zip(units, found, strict=True) if hit})
             c[mode][1] += policy(g_where, s_where)[1]
         for gi, pi in one_to_one_pairs(g_where, p_where):
             for column in ("attribution_type", "source_type"):
@@ -277,9 +292,9 @@ def format_table(report: dict[str, Any]) -> str:
              "one-to-one: overlapping spans paired at most once"]
     unlinked = report["unattributed_claims"]
     if report["attributed_only"]:
-        rows.append(f"CLAIM: only claims linked to a SOURCE or CUE are scored; left out: "
-                    f"{unlinked['gold']} gold, {unlinked['predicted']} predicted (these still "
-                    "count for recall)")
+        rows.append(f"CLAIM: only claims linked to a SOURCE or CUE are scored, the regions of "
+                    f"one gold attribution as one claim; left out: {unlinked['gold']} gold, "
+                    f"{unlinked['predicted']} predicted (these still count for recall)")
     rows += _attribution_lines(report)
     for layer, counts in report["unscored_layers"].items():
         rows.append(f"not scored: {layer} (no gold span of it; {counts['predicted']} predicted)")
