@@ -66,8 +66,9 @@ def _where(span: Span) -> tuple[int, int]:
 
 
 def _scores(matched: list[int], n_gold: int, n_pred: int) -> dict[str, Any]:
-    """Matched gold and predicted spans (equal under `exact` and `one_to_one`, not under
-    `overlap`), and the ratios; a side without spans makes its ratio and F1 undefined."""
+    """Gold spans found and predicted spans correct (they can differ: one gold span
+    overlapped by two predictions, or one gold claim in two regions), and the ratios;
+    a side without spans makes its ratio and F1 undefined."""
     matched_gold, matched_pred = matched
     return {"gold_matched": matched_gold, "predicted_matched": matched_pred,
             **prf(n_gold, n_pred, matched_gold, matched_pred, empty_side="undefined")}
