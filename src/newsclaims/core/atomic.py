@@ -59,7 +59,9 @@ def remove_dead_temps(directory: str | Path) -> list[Path]:
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | Path, mode: str = "w", *, overwrite: bool = True) -> Iterator[IO]:
+def atomic_open(
+    path: str | os.PathLike[str], mode: str = "w", *, overwrite: bool = True
+) -> Iterator[IO]:
     """Open a temporary file next to `path`; on success rename it into place. What
     killed writers left in that folder is removed first."""
     target = Path(path)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 
 class ExitCode(IntEnum):
@@ -27,6 +27,17 @@ class Severity(StrEnum):
 
 class NewsclaimsError(Exception):
     """The command could not run: one clear line, exit code 2."""
+
+
+class Where(TypedDict, total=False):
+    """Where a problem is, gathered once and passed on as `Problem(..., **where)`."""
+
+    file: str | None
+    line: int | None
+    task_id: int | None
+    article_id: str | None
+    annotation_id: int | None
+    region_id: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,8 +170,7 @@ class _Checker:
         if not isinstance(values, list) or not all(isinstance(x, str) for x in values):
             self.report("result-item-invalid", "choices item needs a list of choices", region_id)
             return
-        choice = self.scheme.choices.get(control) if isinstance(control, str) else None
-        if choice is None:
+        if not isinstance(control, str) or (choice := self.scheme.choices.get(control)) is None:
             self.report("control-unknown", f"{control!r} is not a Choices control of the config",
                         region_id)
             return
@@ -182,8 +181,7 @@ class _Checker:
             self.report("choice-count", f"{control} takes one value, has {values}", region_id)
         if not choice.per_region:
             return
-        labels = self.labels_of.get(region_id) if isinstance(region_id, str) else None
-        if labels is None:
+        if not isinstance(region_id, str) or (labels := self.labels_of.get(region_id)) is None:
             self.report("choice-orphan", f"{control} choice has no region with id {region_id!r}",
                         region_id)
             return
