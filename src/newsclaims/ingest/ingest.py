@@ -20,13 +20,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from tqdm import tqdm
 
 from newsclaims.core import schemas
 from newsclaims.core.atomic import atomic_open
-from newsclaims.core.errors import NewsclaimsError, Problem, Severity
+from newsclaims.core.errors import NewsclaimsError, Problem, Severity, Where
 from newsclaims.core.ids import article_id
 from newsclaims.core.reading import UnreadableInput, read_bytes
 from newsclaims.ingest.readers import READERS, SUFFIXES, RawArticle, split_header
@@ -144,7 +144,7 @@ def _published(value: Any) -> tuple[str | None, str | None]:
     return None, f"published {value!r} is not an ISO 8601 date; left empty"
 
 
-def controls_removed(fields: dict[str, Any], **where: Any) -> Problem | None:
+def controls_removed(fields: dict[str, Any], **where: Unpack[Where]) -> Problem | None:
     """The warning for control characters that normalisation drops from these fields."""
     found: Counter[str] = Counter()
     names = []
@@ -183,7 +183,7 @@ def build_record(
 ) -> tuple[dict[str, Any] | None, list[Problem], int]:
     """The article record for one raw article, its problems, and debris lines removed."""
     fields = raw.fields
-    where = {"file": file, "line": raw.line}
+    where: Where = {"file": file, "line": raw.line}
     problems: list[Problem] = []
     text = fields.get("text")
     if isinstance(text, list) and text and all(isinstance(p, str) for p in text):
@@ -213,17 +213,17 @@ def build_record(
         record[name] = (normalise_line(value) or None) if isinstance(value, str) else value
     record["published"] = None
     if fields.get("published") is not None:
-        record["published"], why = _published(fields["published"])
-        if why:
-            problems.append(Problem(Severity.WARNING, "published-invalid", why, **where))
+        record["published"], invalid = _published(fields["published"])
+        if invalid:
+            problems.append(Problem(Severity.WARNING, "published-invalid", invalid, **where))
     record["text"] = text
     record["origin"] = {"path": file, "format": fmt}
     if raw.line is not None:
         record["origin"]["line"] = raw.line
+    where["article_id"] = record["article_id"]
     for error in schemas.errors("article", record):
         problems.append(Problem(Severity.ERROR, "article-schema", f"not a valid article: "
-                                f"{schemas.describe(error)}", article_id=record["article_id"],
-                                **where))
+                                f"{schemas.describe(error)}", **where))
     rejected = any(p.code == "article-schema" for p in problems)
     return (None if rejected else record), problems, removed
 
@@ -244,8 +244,8 @@ def collect_files(
     hidden entries are skipped and symlinked directories not followed; a directory that
     cannot be listed is a problem. A path that does not exist stops the run (exit 2).
     """
-    paths = [Path(p) for p in paths]
-    missing = [str(p) for p in paths if not p.exists()]
+    named = [Path(p) for p in paths]
+    missing = [str(p) for p in named if not p.exists()]
     if missing:
         raise NewsclaimsError(f"no such file or directory: {', '.join(missing)}")
     excluded = {Path(p).resolve() for p in exclude}
@@ -269,11 +269,11 @@ def collect_files(
         problems.append(Problem(Severity.ERROR, "file-unreadable",
                                 f"cannot read directory: {exc.strerror}", file=exc.filename))
 
-    for path in paths:
+    for path in named:
         if not path.is_dir():
             add(path, named=True)
             continue
-        found = []
+        found: list[Path] = []
         for root, dirs, names in os.walk(path, onerror=unreadable):
             dirs[:] = [d for d in dirs if not _is_hidden(d)]
             found.extend(Path(root, name) for name in names if not _is_hidden(name))

@@ -266,6 +266,7 @@ def csv_delimiter(text: str) -> str:
 def read_html(data: bytes, file: str) -> ReadResult:
     """Main text and metadata via trafilatura, which also honours a declared charset."""
     import trafilatura  # slow to import; only needed for HTML
+    from trafilatura.settings import Document  # what bare_extraction returns unless as_dict
 
     tree = trafilatura.load_html(data)
     if tree is None:
@@ -274,7 +275,7 @@ def read_html(data: bytes, file: str) -> ReadResult:
     doc = trafilatura.bare_extraction(
         tree, with_metadata=True, include_comments=False, include_tables=True
     )
-    if doc is None or not (doc.text or "").strip():
+    if not isinstance(doc, Document) or not doc.text or not doc.text.strip():
         return ReadResult(problems=[_error("article-empty", "empty article: no main text found",
                                            file)])
     # trafilatura puts one paragraph per line; make them paragraphs.
