@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from newsclaims.preannotate import sources
 from newsclaims.preannotate.rules import Rules
@@ -39,9 +40,19 @@ class Region:
 class Attribution:
     claim: Region
     source: Region | None
-    cue: Region | None
+    cue: Region  # every rule starts from a cue
     extra_cues: tuple[Region, ...] = ()  # framing cues ("In a statement, X said ...")
     rule: str = ""  # the cue rule that made it ("verb", "after", "adverb"), named in warnings
+
+
+class CueMatch(Protocol):
+    """What the verb rule reads of its cue: a regex match, or a token found by look-up."""
+
+    def start(self) -> int: ...
+
+    def end(self) -> int: ...
+
+    def group(self) -> str: ...
 
 
 @dataclass
@@ -131,9 +142,9 @@ class _Finder:
     def _take(self, region: Region) -> None:
         self.taken[region.start : region.end] = b"\x01" * (region.end - region.start)
 
-    def _candidates(self) -> list[tuple[int, str, re.Match[str]]]:
+    def _candidates(self) -> list[tuple[int, str, CueMatch]]:
         """Every cue candidate of the article, by position (one scan per pattern)."""
-        cues: list[tuple[int, str, re.Match[str]]] = []
+        cues: list[tuple[int, str, CueMatch]] = []
         for kind, pattern in (
             ("after", self.rules.source_after_re),
             ("verb", self.rules.cue_verb_re),
@@ -204,7 +215,7 @@ class _Finder:
         return Attribution(claim, None, cue)
 
     # --- "X said ...", "“...,” said X" ---
-    def _verb(self, m: re.Match[str], sent: _Sentence) -> Attribution | None:
+    def _verb(self, m: CueMatch, sent: _Sentence) -> Attribution | None:
         rules, toks = self.rules, self.toks
         if not m.group().islower():  # "The United States": a name, not the verb
             return None
@@ -230,10 +241,10 @@ class _Finder:
             cue_end = adjunct.end()
 
         phrase = sources.before(toks, first, sent.first, rules, self.previous_type)
-        if phrase is None and self._chained(first, sent):
+        if phrase is None and (chained := self._chained(first, sent)) is not None:
             # "X has described ..., citing Y": the participle reuses X as source.
             claim = self._content_after(cue_end, sent)
-            return self._triple(claim, self.last_source, cue_start, cue_end)
+            return self._triple(claim, chained, cue_start, cue_end)
         inverted = first > sent.first and toks[first - 1].text in (",", "”", "\"")
         if phrase is None and inverted:  # "“...,” said the minister."
             phrase = sources.after(
@@ -274,17 +285,19 @@ class _Finder:
             end = tok.end
         return end
 
-    def _chained(self, first: int, sent: _Sentence) -> bool:
-        toks = self.toks
-        return (
-            self.last_source is not None
-            and sent.start <= self.last_source.start < sent.end
+    def _chained(self, first: int, sent: _Sentence) -> Region | None:
+        """The sentence's previous source when the verb at `first` continues it."""
+        toks, last = self.toks, self.last_source
+        chained = (
+            last is not None
+            and sent.start <= last.start < sent.end
             and first > sent.first
             and (
                 toks[first - 1].lower in ("and", "but")
                 or (toks[first].lower.endswith("ing") and toks[first - 1].text in (",", "”", "\""))
             )
         )
+        return last if chained else None
 
     def _is_content(self, claim: Region | None) -> bool:
         """True unless `claim` is missing or only a time/place adjunct ("on Tuesday")."""
@@ -316,7 +329,7 @@ class _Finder:
         )
 
     def _triple(
-        self, claim: Region | None, phrase: sources.SourcePhrase | Region | None,
+        self, claim: Region | None, phrase: sources.SourcePhrase | Region,
         cue_start: int, cue_end: int,
     ) -> Attribution | None:
         if claim is None:

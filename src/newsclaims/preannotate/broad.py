@@ -27,6 +27,7 @@ from newsclaims.preannotate import sources
 from newsclaims.preannotate.attribution import (
     _NOUN_MARKERS,
     Attribution,
+    CueMatch,
     Region,
     _claim,
     _Finder,
@@ -79,7 +80,7 @@ class BroadFinder(_Finder):
         self.in_claim = bytearray(len(doc.text) + 1)  # 1 under content already attributed
 
     def _triple(
-        self, claim: Region | None, phrase: sources.SourcePhrase | Region | None,
+        self, claim: Region | None, phrase: sources.SourcePhrase | Region,
         cue_start: int, cue_end: int,
     ) -> Attribution | None:
         made = super()._triple(claim, phrase, cue_start, cue_end)
@@ -88,12 +89,12 @@ class BroadFinder(_Finder):
             self.in_claim[c.start : c.end] = b"\x01" * (c.end - c.start)
         return made
 
-    def _candidates(self) -> list[tuple[int, str, re.Match[str]]]:
+    def _candidates(self) -> list[tuple[int, str, CueMatch]]:
         """As in 2026.11, but verbs are looked up by token (a cue verb here is a whole
         token, lower case or a headline's title case, so a dictionary look-up finds
         exactly what the regex scan kept, at a fraction of its cost)."""
         text, rules = self.text, self.rules
-        found: list[tuple[int, str, re.Match[str]]] = []
+        found: list[tuple[int, str, CueMatch]] = []
         for kind, pattern in (("after", rules.source_after_re), ("adverb", rules.sourceless_re)):
             found += [(m.start(), kind, m) for m in pattern.finditer(text)]
         forms = rules.cue_verb_lemma
@@ -124,7 +125,7 @@ class BroadFinder(_Finder):
         return self._triple(claim, phrase, m.start(2), m.end(2))
 
     # --- "X said …", "“…,” said X", "…, who said …" ---
-    def _verb(self, m: re.Match[str], sent: _Sentence) -> Attribution | None:
+    def _verb(self, m: CueMatch, sent: _Sentence) -> Attribution | None:
         rules, toks = self.rules, self.toks
         word = m.group()
         if not word.islower() and not (word.istitle() and self._headline(sent)):
@@ -144,9 +145,9 @@ class BroadFinder(_Finder):
         if cue_end is None:
             return None
         phrase = self._speaker_before(first, sent, strict)
-        if phrase is None and self._chained(first, sent):
+        if phrase is None and (chained := self._chained(first, sent)) is not None:
             claim = self._content_after(cue_end, sent)
-            return self._triple(claim, self.last_source, cue_start, cue_end)
+            return self._triple(claim, chained, cue_start, cue_end)
         if phrase is None and not strict and (
             self._participle(first, sent) or self._coordinated_verb(first, sent)
         ):
@@ -216,8 +217,10 @@ class BroadFinder(_Finder):
             k += 1
         if not words or (k < sent.last and toks[k].text in ("’s", "'s")):
             return None
-        kind = sources.classify(words, rules, self.previous_type)
-        return None if kind is None else sources.SourcePhrase(words[0].start, words[-1].end, kind)
+        source_type = sources.classify(words, rules, self.previous_type)
+        if source_type is None:
+            return None
+        return sources.SourcePhrase(words[0].start, words[-1].end, source_type)
 
     def _group_start(self, verb: int, sent: _Sentence) -> int | None:
         """First token of the verb group (auxiliaries, adverbs), or None when the verb

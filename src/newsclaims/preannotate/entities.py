@@ -12,7 +12,7 @@ import functools
 import importlib.util
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from newsclaims.preannotate.rules import Rules, _alternation, _trie
 from newsclaims.preannotate.text import Doc, Token
@@ -149,7 +149,7 @@ class PatternEntities:
             m = self.master.match(text, start)
             if m is None:
                 continue
-            label = self.group_label[m.lastgroup]
+            label = self.group_label[cast(str, m.lastgroup)]  # every alternative is named
             if label == "gazetteer":
                 label = self.gazetteer["".join(m.group().split())]
             add(m.start(), m.end(), label)
@@ -159,17 +159,17 @@ class PatternEntities:
         line_starts = [start for start, _ in headlines]
         for group in self._capitalised_groups(doc, taken):
             line = bisect.bisect_right(line_starts, group[0].start) - 1
-            label = self._classify(group, text, headlines[line][1], known)
-            if label is None:
+            classified = self._classify(group, text, headlines[line][1], known)
+            if classified is None:
                 continue
-            if label == self.label["person"]:
-                known.update((t.text, label) for t in group[-1:])
-            elif label == self.label["org"] and len(group) > 1:
-                known.setdefault(group[0].text, label)
+            if classified == self.label["person"]:
+                known.update((t.text, classified) for t in group[-1:])
+            elif classified == self.label["org"] and len(group) > 1:
+                known.setdefault(group[0].text, classified)
             end = group[-1].end
             if group[-1].text.endswith(_POSSESSIVES):
                 end -= 2
-            add(group[0].start, end, label)
+            add(group[0].start, end, classified)
         return sorted(found, key=lambda e: e.start)
 
     def _capitalised_groups(self, doc: Doc, taken: bytearray) -> list[list[Token]]:

@@ -147,7 +147,7 @@ class _ResultBuilder:
                     ))
         raise NewsclaimsError("pre-annotation could not repair its result")  # pragma: no cover
 
-    def _orphans(self, bad: set[str | None]) -> set[str | None]:
+    def _orphans(self, bad: set[str | None]) -> set[str]:
         """SOURCE/CUE regions whose every relation touches a region in `bad`."""
         kept: set[str] = set()
         touched: set[str] = set()
