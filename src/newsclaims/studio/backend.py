@@ -98,7 +98,7 @@ def _predict_one(
 ) -> tuple[dict[str, Any] | None, str]:
     data = task.get("data") if isinstance(task, dict) else None
     text = data.get(TEXT_FIELD) if isinstance(data, dict) else None
-    if not isinstance(text, str):
+    if not isinstance(data, dict) or not isinstance(text, str):
         kind = "no data" if data is None else f"data.{TEXT_FIELD} is {type(text).__name__}"
         return None, f"{kind}, not text"
     if not text.strip():

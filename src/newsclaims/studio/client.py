@@ -11,14 +11,16 @@ project, list its tasks. Every SDK call goes through `call`, so a failure is one
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 import orjson
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
+from label_studio_sdk.core.pagination import SyncPager
+from label_studio_sdk.types import AllRolesProjectList, RoleBasedTask
 
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.scheme import Scheme, load_scheme
@@ -39,6 +41,12 @@ class Studio:
 
 
 @dataclass(frozen=True, slots=True)
+class FoundProject:
+    id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectInfo:
     id: int
     title: str
@@ -50,19 +58,36 @@ def call(what: str, url: str, func: Callable[[], T]) -> T:
     """Run one SDK call; turn transport and HTTP errors into one line (no key, no traceback)."""
     try:
         return func()
-    except ApiError as exc:
-        if exc.status_code in (401, 403):
-            raise NewsclaimsError(
-                f"Label Studio at {url} rejected the API key (HTTP {exc.status_code}) while {what}"
-            ) from None
-        detail = _short(exc.body)
-        raise NewsclaimsError(
-            f"Label Studio at {url} answered HTTP {exc.status_code} while {what}: {detail}"
-        ) from None
-    except httpx.HTTPError as exc:
-        raise NewsclaimsError(
+    except (ApiError, httpx.HTTPError) as exc:
+        raise failure(what, url, exc) from None
+
+
+def failure(what: str, url: str, exc: ApiError | httpx.HTTPError) -> NewsclaimsError:
+    """The one line for an SDK call that failed."""
+    if isinstance(exc, httpx.HTTPError):
+        return NewsclaimsError(
             f"cannot reach Label Studio at {url} while {what} ({type(exc).__name__})"
-        ) from None
+        )
+    if exc.status_code in (401, 403):
+        return NewsclaimsError(
+            f"Label Studio at {url} rejected the API key (HTTP {exc.status_code}) while {what}"
+        )
+    detail = _short(exc.body)
+    return NewsclaimsError(
+        f"Label Studio at {url} answered HTTP {exc.status_code} while {what}: {detail}"
+    )
+
+
+class _FromServer(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def server_id(made: _FromServer, what: str) -> int:
+    """The id Label Studio gave `made` (the SDK types every id optional: read-only fields)."""
+    if made.id is None:
+        raise NewsclaimsError(f"Label Studio returned {what} without an id")
+    return made.id
 
 
 def _short(body: Any, limit: int = 300) -> str:
@@ -82,15 +107,16 @@ def connect(conn: Connection | None = None, *, timeout: float = 120.0) -> Studio
     return Studio(client, conn.url, server_version(conn.url))
 
 
-def find_project(studio: Studio, title: str) -> Any | None:
+def find_project(studio: Studio, title: str) -> FoundProject | None:
     """The project with exactly this title (the lowest id if several share it)."""
-    pager = call(
+    pager: Iterable[AllRolesProjectList] = call(
         "listing projects",
         studio.url,
         lambda: studio.client.projects.list(title=title, page_size=100),
     )
     matches = call("listing projects", studio.url, lambda: [p for p in pager if p.title == title])
-    return min(matches, key=lambda p: p.id) if matches else None
+    ids = [server_id(p, "a project") for p in matches]
+    return FoundProject(min(ids), title) if ids else None
 
 
 def ensure_project(studio: Studio, title: str, scheme: Scheme | None = None) -> ProjectInfo:
@@ -109,7 +135,8 @@ def ensure_project(studio: Studio, title: str, scheme: Scheme | None = None) -> 
             studio.url,
             lambda: studio.client.projects.create(title=title, label_config=scheme.config_xml),
         )
-        return ProjectInfo(created.id, title, created=True, config_updated=False)
+        return ProjectInfo(server_id(created, "the new project"), title, created=True,
+                           config_updated=False)
     current = call(
         "reading the project", studio.url, lambda: studio.client.projects.get(id=project.id)
     )
@@ -213,25 +240,21 @@ def _iter_tasks(studio: Studio, project_id: int, **params: Any) -> Iterator[dict
     page = 1
     while True:
         try:
-            pager = studio.client.tasks.list(
+            pager: SyncPager[RoleBasedTask, Any] = studio.client.tasks.list(
                 project=project_id, page=page, page_size=_PAGE_SIZE, **params
             )
         except ApiError as exc:
             if exc.status_code == 404 and page > 1:
                 return
-            call("listing tasks", studio.url, lambda exc=exc: _raise(exc))
+            raise failure("listing tasks", studio.url, exc) from None
         except httpx.HTTPError as exc:
-            call("listing tasks", studio.url, lambda exc=exc: _raise(exc))
+            raise failure("listing tasks", studio.url, exc) from None
         items = pager.items or []
         for task in items:
             yield task.dict()
         if len(items) < _PAGE_SIZE:
             return
         page += 1
-
-
-def _raise(exc: Exception) -> None:
-    raise exc
 
 
 def existing_article_ids(studio: Studio, project_id: int) -> dict[str, list[int]]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from label_studio_sdk.types import SerializationOptionRequest, SerializationOptionsRequest
 
 from newsclaims.core.atomic import atomic_write_bytes, atomic_write_text, remove_dead_temps
 from newsclaims.core.errors import NewsclaimsError
@@ -29,6 +30,7 @@ from newsclaims.studio.client import (
     connect,
     find_project,
     normalise_config,
+    server_id,
 )
 
 
@@ -98,7 +100,7 @@ def pull(
     return PullResult(path, meta_path, meta, cleaned)
 
 
-def _snapshot(studio: Studio, project_id: int, when: datetime) -> int | None:
+def _snapshot(studio: Studio, project_id: int, when: datetime) -> int:
     """Id of a finished export snapshot with full predictions (the plain export lists
     predictions by id only)."""
     snapshot = call(
@@ -107,15 +109,18 @@ def _snapshot(studio: Studio, project_id: int, when: datetime) -> int | None:
         lambda: studio.client.projects.exports.create(
             id=project_id,
             title=f"newsclaims pull {when:%Y-%m-%dT%H:%M:%SZ}",
-            serialization_options={"predictions": {"only_id": False}},
+            serialization_options=SerializationOptionsRequest(
+                predictions=SerializationOptionRequest(only_id=False)
+            ),
         ),
     )
-    _wait_for_export(studio, project_id, snapshot.id)
-    return snapshot.id
+    snapshot_id = server_id(snapshot, "the export snapshot")
+    _wait_for_export(studio, project_id, snapshot_id)
+    return snapshot_id
 
 
 def _download(studio: Studio, project_id: int,
-              snapshot_id: int | None) -> tuple[bytes, list[dict[str, Any]]]:
+              snapshot_id: int) -> tuple[bytes, list[dict[str, Any]]]:
     """The snapshot's bytes, kept as they are, and its tasks (it must be a JSON list)."""
     data = call(
         "downloading the export",
@@ -134,7 +139,7 @@ def _download(studio: Studio, project_id: int,
     return data, tasks
 
 
-def _delete_snapshot(studio: Studio, project_id: int, snapshot_id: int | None) -> None:
+def _delete_snapshot(studio: Studio, project_id: int, snapshot_id: int) -> None:
     """Remove the snapshot once the export is safe on disk; one left on the server (the
     delete failed) is harmless."""
     with contextlib.suppress(NewsclaimsError):

@@ -7,6 +7,7 @@ therefore finishes on the next run with no duplicate and none missing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,8 +123,12 @@ def _import(
                 response = call(
                     f"importing tasks {first}-{done}",
                     studio.url,
-                    lambda batch=batch: studio.client.projects.import_tasks(
-                        id=project_id, request=batch, return_task_ids=True
+                    functools.partial(
+                        studio.client.projects.import_tasks, id=project_id,
+                        # plain dicts: the SDK sends them as they are; its pydantic model
+                        # per task (ImportApiRequest) would only slow a large import.
+                        request=batch,  # type: ignore[arg-type]
+                        return_task_ids=True,
                     ),
                 )
             except NewsclaimsError as exc:
@@ -142,7 +147,9 @@ def _import(
                 )
             else:
                 result.imported += response.task_count or 0
-                result.predictions += response.prediction_count or 0
+                # Label Studio 1.23.2 answers `prediction_count`; the SDK's model declares
+                # `predictions_count` and keeps the server's name as an extra field.
+                result.predictions += response.prediction_count or 0  # type: ignore[attr-defined]
             bar.update(len(batch))
 
 

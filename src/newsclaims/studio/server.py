@@ -370,7 +370,7 @@ def stop(paths: StudioPaths | None = None, timeout: float = 30.0) -> bool:
     state = _read_state(paths)
     pid = state.get("pid") if state else None
     running = isinstance(pid, int) and pid_alive(pid)
-    if running:
+    if running and isinstance(pid, int):  # (the second test only narrows pid's type)
         _terminate(pid, timeout)
     with contextlib.suppress(FileNotFoundError):
         paths.state.unlink()
