@@ -12,6 +12,7 @@ sends nothing; a changed merge (new annotations) gets a new version.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -88,15 +89,15 @@ def adjudicate(
         if task_id is None:
             continue
         existing = call("listing predictions", studio.url,
-                         lambda task_id=task_id: studio.client.predictions.list(task=task_id))
+                        functools.partial(studio.client.predictions.list, task=task_id))
         record = {"task_id": task_id, "model_version": item.model_version,
                   "disagreements": len(item.choice.disagreements)}
         if any(p.model_version == item.model_version for p in existing):
             outcome.already_sent.append(record)
             continue
         call("creating a prediction", studio.url,
-              lambda task_id=task_id, item=item: studio.client.predictions.create(
-                  task=task_id, result=item.choice.result, model_version=item.model_version))
+             functools.partial(studio.client.predictions.create, task=task_id,
+                               result=item.choice.result, model_version=item.model_version))
         outcome.sent.append(record)
     return outcome
 
