@@ -59,9 +59,7 @@ def _problem(code: str, message: str, region_id: Any = None, **extra: Any) -> Pr
     )
 
 
-def parse_result(
-    result: list[dict[str, Any]], text: str, *, scheme: Scheme | None = None
-) -> ParsedResult:
+def parse_result(result: object, text: str, *, scheme: Scheme | None = None) -> ParsedResult:
     """Span and relation rows of one `result` list; pure (no I/O beyond the cached scheme).
 
     Per-region choices (separate result items reusing their region's id) are folded
@@ -174,7 +172,7 @@ def _fold_choice(
 ) -> None:
     region_id, control = item.get("id"), item.get("from_name")
     choice = scheme.choices.get(control) if isinstance(control, str) else None
-    if choice is None or not choice.per_region:
+    if choice is None or not choice.per_region or not isinstance(control, str):
         problems.append(
             _problem("control-unknown", f"{control!r} is not a per-region choice", region_id)
         )
@@ -253,7 +251,7 @@ def _endpoint_label(rows: list[dict[str, Any]], wanted: str | None) -> str:
     """The region's label that the relation rule expects, else its first label."""
     for row in rows:
         if row["label"] == wanted:
-            return wanted
+            return row["label"]
     return rows[0]["label"]
 
 
@@ -347,7 +345,7 @@ def _convert_task(task: dict[str, Any], salt: str, scheme: Scheme, records: Reco
     task_id = task.get("id")
     data = task.get("data")
     text = data.get("text") if isinstance(data, dict) else None
-    if not isinstance(text, str):
+    if not isinstance(data, dict) or not isinstance(text, str):
         records.problems.append(
             Problem(Severity.ERROR, "task-no-text", "task has no data.text; skipped",
                     task_id=task_id)

@@ -58,10 +58,12 @@ def validate(
 ) -> ValidationReport:
     """Check every task; raises NewsclaimsError only if the file is not an export."""
     file = None
-    tasks = tasks_or_path
+    tasks: Iterable[dict[str, Any]]
     if isinstance(tasks_or_path, (str, Path)):
         file = str(tasks_or_path)
         tasks = iter_tasks(tasks_or_path)
+    else:
+        tasks = tasks_or_path
     checker = TaskChecker(scheme, file=file)
     for task in tasks:
         checker.check(task)
@@ -272,10 +274,10 @@ def fix_offsets(path: str | Path, out: str | Path) -> OffsetRepairs:
 def _repair_task(task: dict[str, Any]) -> list[dict[str, Any]]:
     data = task.get("data")
     text = data.get("text") if isinstance(data, dict) else None
-    if not isinstance(text, str):
+    if not isinstance(data, dict) or not isinstance(text, str):
         return []
     place = {"task_id": task.get("id"), "article_id": data.get("article_id")}
-    repairs = []
+    repairs: list[dict[str, Any]] = []
     for key, id_name in (("annotations", "annotation_id"), ("predictions", "prediction_id")):
         items = task.get(key)
         for item in items if isinstance(items, list) else ():
