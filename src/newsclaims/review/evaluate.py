@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from newsclaims.core.articles import read_jsonl
-from newsclaims.core.errors import NewsclaimsError, Problem, Severity
+from newsclaims.core.errors import NewsclaimsError, Problem, Severity, Where
 from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.export.convert import CLAIM_LABEL, CUE_LABEL, parse_result
 from newsclaims.review.attribution_scores import (
@@ -88,7 +88,7 @@ class _Tally:
         )
         self.layer_of: dict[str, str] = {}
         self.attribution = AttributionTally()
-        self.choice = defaultdict(lambda: {"matched": 0, "agree": 0})
+        self.choice: dict[str, dict[str, int]] = defaultdict(lambda: {"matched": 0, "agree": 0})
         self.missed_cues: Counter[str] = Counter()
         self.unattributed = {"gold": 0, "predicted": 0}  # CLAIMs with no source or cue
 
@@ -198,7 +198,7 @@ def evaluate(
         text, aid = data.get("text"), data.get("article_id")
         if not isinstance(text, str) or not isinstance(aid, str):
             raise NewsclaimsError(f"task {task.get('id')}: data has no text or article_id")
-        place = {"task_id": task.get("id"), "article_id": aid}
+        place: Where = {"task_id": task.get("id"), "article_id": aid}
         choice = choose_gold(task, scheme)
         if choice.policy == "none":
             problems.append(Problem(Severity.WARNING, "gold-missing",
@@ -211,8 +211,9 @@ def evaluate(
                                     "no prediction for this article; scored as empty", **place))
         pred = parse_result(prediction["result"] if prediction else [], text, scheme=scheme)
         for which, parsed in (("gold", gold), ("prediction", pred)):
-            problems.extend(Problem(p.severity, p.code, f"{which}: {p.message}", **place,
-                                    region_id=p.region_id) for p in parsed.problems)
+            problems.extend(Problem(p.severity, p.code, f"{which}: {p.message}",
+                                    **(place | {"region_id": p.region_id}))
+                            for p in parsed.problems)
         tally.add(gold, pred)
         seen.add(aid)
     problems.extend(Problem(Severity.INFO, "prediction-without-gold",
