@@ -19,7 +19,7 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 _TEMP_NAME = re.compile(
     r"\..+\.newsclaims-(?P<host>[0-9a-f]{8})-(?P<pid>[0-9]+)-[a-z0-9_]+\.tmp")
@@ -61,7 +61,7 @@ def remove_dead_temps(directory: str | Path) -> list[Path]:
 @contextlib.contextmanager
 def atomic_open(
     path: str | os.PathLike[str], mode: str = "w", *, overwrite: bool = True
-) -> Iterator[IO]:
+) -> Iterator[IO[Any]]:  # IO[str] or IO[bytes], as `mode` says
     """Open a temporary file next to `path`; on success rename it into place. What
     killed writers left in that folder is removed first."""
     target = Path(path)
