@@ -282,7 +282,9 @@ def collect_files(
     return files, problems
 
 
-def read_file(path: Path, fmt: str, rules: DebrisRules) -> tuple[list[dict], list[Problem], int]:
+def read_file(
+    path: Path, fmt: str, rules: DebrisRules
+) -> tuple[list[dict[str, Any]], list[Problem], int]:
     """Records, problems and debris lines removed for one file."""
     file = str(path)
     try:
