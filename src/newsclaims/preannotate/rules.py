@@ -24,14 +24,14 @@ RULE_FILES = ("labels", "cues", "sources", "entities")
 def _trie(keys: set[str]) -> str:
     """Regex body matching any of `keys`, factored by common prefixes: Python's `re`
     tries a flat alternation of hundreds of words at every position, a trie once."""
-    root: dict[str, dict] = {}
+    root: dict[str, Any] = {}  # a trie: character -> subtree ("" marks a key's end)
     for key in keys:
         node = root
         for ch in key:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def emit(node: dict[str, dict]) -> str:
+    def emit(node: dict[str, Any]) -> str:
         branches = [
             (r"\s+" if ch == " " else re.escape(ch)) + emit(child)
             for ch, child in sorted(node.items())
