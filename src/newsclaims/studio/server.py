@@ -25,6 +25,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from newsclaims.core.atomic import atomic_write_text, pid_alive
 from newsclaims.core.errors import NewsclaimsError
@@ -196,7 +197,7 @@ def free_port(start: int, host: str = HOST, tries: int = 100) -> int:
     raise NewsclaimsError(f"no free port in {start}..{start + tries - 1} on {host}")
 
 
-def _read_state(paths: StudioPaths) -> dict | None:
+def _read_state(paths: StudioPaths) -> dict[str, Any] | None:
     try:
         return json.loads(paths.state.read_text("utf-8"))
     except (OSError, ValueError):
@@ -307,7 +308,7 @@ _PORT_TAKEN = "port is already in use"
 
 def _launch(
     executable: Path, paths: StudioPaths, creds: Credentials, port: int
-) -> subprocess.Popen:
+) -> subprocess.Popen[bytes]:
     command = [
         str(executable),
         "start",
@@ -330,7 +331,7 @@ def _launch(
 
 
 def _wait_until_healthy(
-    proc: subprocess.Popen, paths: StudioPaths, port: int, log_offset: int, deadline: float
+    proc: subprocess.Popen[bytes], paths: StudioPaths, port: int, log_offset: int, deadline: float
 ) -> str | None:
     """The server's URL once /health is UP; None when it exited because the port was taken."""
     while time.monotonic() < deadline:
