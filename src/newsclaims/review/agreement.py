@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.export.convert import claims_from, parse_result
@@ -52,7 +53,7 @@ class _Reading:
     spans: dict[str, set[Span]] = field(default_factory=lambda: defaultdict(set))  # label →
     choices: dict[tuple[str, Span], dict[str, str | None]] = field(default_factory=dict)
     # layer → one value per token, as an index into (OUTSIDE, *labels): one byte a token
-    token_values: dict[str, np.ndarray] = field(default_factory=dict)
+    token_values: dict[str, npt.NDArray[np.uint8]] = field(default_factory=dict)
     triples: set[Triple] = field(default_factory=set)
 
 
@@ -227,7 +228,7 @@ def _token_domain(scheme: Scheme, layer: str) -> dict[str, int]:
 
 
 def _token_values(spans: list[dict[str, Any]], tokens: list[Span],
-                  domain: dict[str, int]) -> np.ndarray:
+                  domain: dict[str, int]) -> npt.NDArray[np.uint8]:
     """Label of each token as its index in `domain`: the shortest span of the layer
     overlapping it, else "O" (index 0)."""
     values = np.zeros(len(tokens), dtype=np.uint8)
@@ -355,7 +356,7 @@ class AlphaTally:
         self._agreeing_pairs = 0.0  # Σ_u Σ_c n_uc(n_uc−1)
         self._pairs = 0.0  # Σ_u n_u(n_u−1)
 
-    def add(self, value_counts: np.ndarray) -> None:
+    def add(self, value_counts: npt.ArrayLike) -> None:
         """Add units (rows) × values (columns) counts."""
         counts = np.asarray(value_counts, dtype=float)
         if not counts.size:
@@ -387,7 +388,7 @@ class AlphaTally:
         return figure
 
 
-def alpha_from_counts(value_counts: np.ndarray) -> dict[str, Any]:
+def alpha_from_counts(value_counts: npt.ArrayLike) -> dict[str, Any]:
     """Nominal α of a units × values count matrix, with the counts behind it."""
     counts = np.asarray(value_counts, dtype=float)
     tally = AlphaTally(counts.shape[1] if counts.ndim == 2 else 0)
