@@ -145,16 +145,19 @@ def _add_rows(builders: dict[str, TableBuilder], task: dict[str, Any], records: 
         n_annotations=len(records.annotations))
 
 
-def _gold_rows(task: dict[str, Any], choice: Any, records: Any, text: str, scheme: Scheme,
-               problems: list[Problem]) -> tuple[list, list, list]:
+def _gold_rows(
+    task: dict[str, Any], choice: Any, records: Any, text: str, scheme: Scheme,
+    problems: list[Problem],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """The gold view's spans, relations and claims; reuses the converted rows when the
     gold is one annotation, parses the merged result otherwise."""
     if choice.policy != "majority" and len(choice.annotation_ids) == 1:
         (gold_id,) = choice.annotation_ids
-        return tuple(  # type: ignore[return-value]
+        spans, relations, claims = (
             [row for row in rows if row["annotation_id"] == gold_id]
             for rows in (records.spans, records.relations, records.claims)
         )
+        return spans, relations, claims
     parsed = parse_result(choice.result, text, scheme=scheme)
     problems.extend(
         dataclasses.replace(p, task_id=task.get("id"), article_id=records.articles[0]["article_id"])

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -40,7 +41,7 @@ def read_release_tables(folder: Path) -> dict[str, pa.Table]:
     return tables
 
 
-def row_hashes(table: pa.Table, columns: list[str]) -> np.ndarray:
+def row_hashes(table: pa.Table, columns: list[str]) -> npt.NDArray[np.uint64]:
     """One 64-bit hash per row over `columns` (lists joined, dictionaries decoded)."""
     plain = {}
     for name in columns:
@@ -53,7 +54,7 @@ def row_hashes(table: pa.Table, columns: list[str]) -> np.ndarray:
     if not columns or table.num_rows == 0:
         return np.zeros(table.num_rows, dtype=np.uint64)
     frame = pa.table(plain).to_pandas()
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    return np.asarray(pd.util.hash_pandas_object(frame, index=False), dtype=np.uint64)
 
 
 def compare_tables(

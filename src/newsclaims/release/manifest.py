@@ -30,11 +30,11 @@ def file_entry(folder: Path, relative: str, *, rows: int | None = None,
     return entry
 
 
-def _per_split(table: pa.Table, keys: list[str]) -> dict[tuple, dict[str, int]]:
+def _per_split(table: pa.Table, keys: list[str]) -> dict[tuple[str | None, ...], dict[str, int]]:
     """Counts of rows per (keys..., split), as {key tuple: {split: n}}."""
     plain = pa.table({k: table.column(k).cast(pa.string()) for k in [*keys, "split"]})
     grouped = plain.group_by([*keys, "split"]).aggregate([([], "count_all")]).to_pylist()
-    out: dict[tuple, dict[str, int]] = {}
+    out: dict[tuple[str | None, ...], dict[str, int]] = {}
     for row in grouped:
         out.setdefault(tuple(row[k] for k in keys), {})[row["split"]] = row["count_all"]
     return out

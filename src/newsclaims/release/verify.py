@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -52,7 +53,7 @@ def verify(release_dir: str | Path) -> list[Problem]:
     return problems
 
 
-def _check_file(root: Path, entry: dict) -> list[Problem]:
+def _check_file(root: Path, entry: dict[str, Any]) -> list[Problem]:
     path = root / entry["path"]
     where = str(path)
     if not path.is_file():
