@@ -1,4 +1,4 @@
-"""Native Label Studio export → canonical records (the contract in helper_brief.md).
+"""Native Label Studio export → canonical records (their contract: schemas/record-*.schema.json).
 
 `parse_result` turns one annotation's (or prediction's) `result` list into span and
 relation rows; `claims_from` folds them into one row per CLAIM; `convert` does that
