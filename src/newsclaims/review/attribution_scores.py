@@ -1,7 +1,7 @@
 """Scores of whole attributions (a CLAIM with its SOURCE and CUE), gold against
 predictions; `evaluate` adds them to its per-label figures.
 
-- **attribution recall** (PolNeAR's count, issue #12): a gold *attribution* is a set of
+- **attribution recall** (PolNeAR's count, docs/preannotation.md): a gold *attribution* is a set of
   CUEs and SOURCEs with the CLAIM regions linked to exactly that set — one content, or
   the fragments of a discontinuous one (import brat gives each fragment its own region,
   all linked alike). It is *recovered* when a predicted CLAIM overlapping its content is
