@@ -125,6 +125,66 @@ def ensure_project(studio: Studio, title: str, scheme: Scheme | None = None) -> 
     return ProjectInfo(project.id, title, created=False, config_updated=True)
 
 
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """How many annotators each task gets, as the project keeps it: `per_task` for
+    `overlap_percent` % of the tasks, one for the rest. Label Studio's own settings
+    (`maximum_annotations`, `overlap_cohort_percentage`), so its labeling stream honours
+    them; the server picks which tasks are in the overlap (at random, again whenever
+    tasks are added), and its task locks keep two annotators off a single-annotator task.
+    """
+
+    per_task: int
+    overlap_percent: int
+
+    @classmethod
+    def of(cls, overlap: float | None, per_task: int | None) -> Assignment:
+        """From push's options: `--overlap 0.2 --per-task 2`; `--overlap` alone means two
+        annotators, `--per-task` alone every task; `--overlap 0` one annotator per task."""
+        share = 1.0 if overlap is None else overlap
+        if not 0.0 <= share <= 1.0:
+            raise NewsclaimsError(f"--overlap is a share of the tasks, 0 to 1; got {overlap}")
+        percent = round(share * 100)
+        if abs(share * 100 - percent) > 1e-6:
+            raise NewsclaimsError(
+                f"--overlap must be a whole percent (Label Studio keeps an integer); got {overlap}")
+        if percent == 0:
+            if per_task not in (None, 1):
+                raise NewsclaimsError("--overlap 0 means one annotator per task; drop --per-task")
+            return cls(1, 100)  # Label Studio's defaults: every task once
+        per_task = 2 if per_task is None else per_task
+        if per_task < 2:
+            raise NewsclaimsError(f"--per-task must be at least 2 for an overlap; got {per_task}")
+        return cls(per_task, percent)
+
+    def describe(self) -> str:
+        if self.per_task == 1:
+            return "every task by 1 annotator"
+        if self.overlap_percent == 100:
+            return f"every task by {self.per_task} annotators"
+        return f"{self.overlap_percent}% of tasks by {self.per_task} annotators, the rest by 1"
+
+
+def project_assignment(studio: Studio, project_id: int) -> Assignment:
+    project = call("reading the project", studio.url,
+                   lambda: studio.client.projects.get(id=project_id))
+    percent = project.overlap_cohort_percentage
+    return Assignment(project.maximum_annotations or 1, 100 if percent is None else percent)
+
+
+def set_assignment(studio: Studio, project_id: int, assignment: Assignment) -> bool:
+    """Store the assignment in the project (True when it changed). The server then
+    re-draws which tasks are in the overlap, keeping tasks that already have enough
+    annotations in it."""
+    if project_assignment(studio, project_id) == assignment:
+        return False
+    call("setting the project's annotators per task", studio.url,
+         lambda: studio.client.projects.update(
+             id=project_id, maximum_annotations=assignment.per_task,
+             overlap_cohort_percentage=assignment.overlap_percent))
+    return True
+
+
 def normalise_config(xml: str) -> str:
     return "\n".join(line.rstrip() for line in xml.strip().splitlines())
 
@@ -178,6 +238,12 @@ def _iter_tasks(studio: Studio, project_id: int, **params: Any) -> Iterator[dict
         if len(items) < _PAGE_SIZE:
             return
         page += 1
+
+
+def project_tasks(studio: Studio, project_id: int) -> Iterator[dict[str, Any]]:
+    """Every task as the Data Manager lists it: data, annotations (of everyone), and
+    the server's own bookkeeping (`overlap`: annotators the task needs; `is_labeled`)."""
+    return _iter_tasks(studio, project_id, fields="all")
 
 
 def _raise(exc: Exception) -> None:

@@ -20,11 +20,14 @@ from newsclaims.core.errors import NewsclaimsError, Problem, Severity
 from newsclaims.core.scheme import Scheme
 from newsclaims.studio.client import (
     DEFAULT_PROJECT,
+    Assignment,
     Studio,
     call,
     connect,
     ensure_project,
     existing_article_ids,
+    project_assignment,
+    set_assignment,
 )
 from newsclaims.studio.server import health
 
@@ -40,6 +43,7 @@ class PushResult:
     failed: int = 0
     predictions: int = 0
     problems: list[Problem] = field(default_factory=list)
+    assignment: Assignment | None = None  # the project's, after the push
 
     def summary(self) -> str:
         return (
@@ -59,6 +63,7 @@ def push(
     studio: Studio | None = None,
     scheme: Scheme | None = None,
     progress: bool | None = None,
+    assignment: Assignment | None = None,
 ) -> PushResult:
     """Import articles (with predictions) as tasks, skipping those already there.
 
@@ -66,6 +71,9 @@ def push(
     rule-based pre-annotator, computed only for the tasks being imported.
     Nothing is sent when the input has errors: the result carries the problems and
     `project_id` None. `progress=None` shows a bar only on a terminal.
+    `assignment` (annotators per task, overlap) is stored in the project before the
+    import, so the server draws the overlap over the new tasks too; without it the
+    project keeps what it has.
     """
     if batch_size < 1:
         raise NewsclaimsError(f"batch size must be at least 1, got {batch_size}")
@@ -75,6 +83,8 @@ def push(
     studio = studio or connect()
     project = ensure_project(studio, project_title, scheme)
     result = PushResult(project.id, problems=list(given.problems))
+    if assignment is not None:
+        set_assignment(studio, project.id, assignment)
     existing = existing_article_ids(studio, project.id)
     for aid, task_ids in existing.items():
         if len(task_ids) > 1:
@@ -91,6 +101,7 @@ def push(
     if predictions is None and suggest:
         given.predictions.update(_suggestions(todo))
     _import(studio, project.id, todo, given, batch_size, result, progress)
+    result.assignment = project_assignment(studio, project.id)
     return result
 
 
