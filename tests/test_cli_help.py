@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from newsclaims.cli import COMMANDS, app, load_command
 
 HEAVY = ("pandas", "pyarrow", "label_studio_sdk", "numpy", "jsonschema", "trafilatura", "rich")
-PIPELINE = ["ingest", "import", "preannotate", "push", "studio", "team", "pull",
+PIPELINE = ["ingest", "import", "preannotate", "push", "studio", "team", "progress", "pull",
             "validate", "agreement", "adjudicate", "evaluate", "release", "verify"]
 
 

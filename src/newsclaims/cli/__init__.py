@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "push": "Validate, ensure the project from label_config.xml, import what is not there yet.",
     "studio": "Run a local Label Studio (127.0.0.1, SQLite under .labelstudio/).",
     "team": "Annotator accounts on the local Label Studio (logins in 0600 files).",
+    "progress": "Who has done what: per annotator, tasks still short, time per task, running "
+                "agreement.",
     "pull": "Export every task (annotations, full predictions) as native JSON + .meta.json.",
     "validate": "Check an export against the schema and the annotation rules "
                 "(docs/validation.md).",
@@ -47,8 +49,8 @@ _MODULES = {"import": "import_brat"}
 
 HELP = """Claims and their attribution in news, from raw articles to versioned datasets.
 
-Pipeline: ingest -> preannotate -> push -> (annotate in `studio`; accounts: `team`)
--> pull -> validate -> agreement / adjudicate -> evaluate -> release
+Pipeline: ingest -> preannotate -> push -> (annotate in `studio`; accounts: `team`,
+watch: `progress`) -> pull -> validate -> agreement / adjudicate -> evaluate -> release
 -> verify.
 
 Exit codes: 0 fine, 1 the data has problems (listed), 2 the command could not run."""
