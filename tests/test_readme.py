@@ -19,7 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NEWSCLAIMS = str(Path(sys.executable).with_name("newsclaims"))
-NEEDS_SERVER = {"studio", "push", "pull"}
+NEEDS_SERVER = {"studio", "push", "pull", "team", "progress"}
 
 
 def walkthrough() -> list[list[str]]:

@@ -154,7 +154,7 @@ def write_chart(report: Progress, path: str | Path) -> Path:
     from matplotlib.ticker import MaxNLocator
 
     days = sorted({d for a in report.annotators for d in a.per_day})
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.5 * len(days) + 3), 4), dpi=100)
+    fig, ax = plt.subplots(figsize=(max(8.0, 0.5 * len(days) + 5), 4.5), dpi=100)
     bottom = [0] * len(days)
     for row in report.annotators:
         if row.per_day:

@@ -131,7 +131,9 @@ class Assignment:
     `overlap_percent` % of the tasks, one for the rest. Label Studio's own settings
     (`maximum_annotations`, `overlap_cohort_percentage`), so its labeling stream honours
     them; the server picks which tasks are in the overlap (at random, again whenever
-    tasks are added), and its task locks keep two annotators off a single-annotator task.
+    tasks are added). Its task locks keep a task from being handed to more annotators
+    than it needs, except on SQLite, where it picks and locks without a transaction:
+    there concurrent annotators sometimes get the same task (measured in docs/team.md).
     """
 
     per_task: int
