@@ -33,6 +33,7 @@ ROOT = HERE.parent
 DATA = HERE / ".data"
 REPORT = ROOT / "docs" / "benchmarks.md"
 SHORTFALLS = HERE / "SHORTFALLS.md"
+TEAM = HERE / "TEAM.md"  # measured by annotate_bench.py, appended as written
 sys.path.insert(0, str(HERE))
 
 import push_bench  # noqa: E402
@@ -365,8 +366,9 @@ def render(r: dict[str, Any]) -> str:
         "",
         *details(r),
     ]
-    if SHORTFALLS.exists():
-        lines += ["", SHORTFALLS.read_text("utf-8").strip()]
+    for appended in (SHORTFALLS, TEAM):
+        if appended.exists():
+            lines += ["", appended.read_text("utf-8").strip()]
     return "\n".join(lines) + "\n"
 
 
