@@ -1,5 +1,7 @@
 """Helpers of the team tests: the `newsclaims` command pointed at a test server, and
-annotators made through it.
+annotators made through it. (Functions, not fixtures in a tests/integration/conftest.py:
+that file would become the module `conftest` from which other integration tests import
+the root conftest's helpers.)
 
 The CLI finds a local server through $NEWSCLAIMS_STUDIO_DIR (its state, credentials and
 `venv/`); a test server shares the repository's server venv, so its base folder gets a
@@ -57,3 +59,4 @@ def add_annotators(env: dict[str, str], count: int) -> list[team.MemberLogin]:
 def whoami(url: str, token: str) -> httpx.Response:
     return httpx.get(f"{url}/api/current-user/whoami", timeout=60,
                      headers={"Authorization": f"Token {token}"})
+

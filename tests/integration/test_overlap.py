@@ -9,7 +9,7 @@ import json
 
 import pytest
 from stream import StreamAnnotator, articles, result_for
-from team_helpers import add_annotators, newsclaims
+from team_helpers import add_annotators, cli_env, newsclaims
 
 from newsclaims.studio.client import find_project, project_tasks
 
@@ -27,8 +27,8 @@ def _write(path, rows) -> str:
     return str(path)
 
 
-def test_overlap_is_a_project_setting_the_server_applies(studio, team_env, project_title,
-                                                         tmp_path):
+def test_overlap_is_a_project_setting_the_server_applies(studio, project_title, tmp_path):
+    team_env = cli_env(studio)
     first = _write(tmp_path / "a.jsonl", articles(50, "first-"))
     done = newsclaims(team_env, "push", first, "--project", project_title, "--no-predictions",
                       "--overlap", "0.2", "--per-task", "2", "--json")
@@ -52,8 +52,9 @@ def test_overlap_is_a_project_setting_the_server_applies(studio, team_env, proje
     assert odd.returncode == 2 and "whole percent" in odd.stderr
 
 
-def test_the_stream_gives_an_overlap_task_to_a_second_annotator_blind(studio, team_env,
-                                                                     project_title, tmp_path):
+def test_the_stream_gives_an_overlap_task_to_a_second_annotator_blind(studio, project_title,
+                                                                     tmp_path):
+    team_env = cli_env(studio)
     path = _write(tmp_path / "a.jsonl", articles(5, "blind-"))
     done = newsclaims(team_env, "push", path, "--project", project_title, "--no-predictions",
                       "--overlap", "1", "--per-task", "2", "--json")

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from stream import StreamAnnotator, articles, result_for
-from team_helpers import newsclaims, whoami
+from team_helpers import cli_env, newsclaims, whoami
 
 from newsclaims.studio import server, team
 from newsclaims.studio.pull import pull
@@ -61,7 +61,8 @@ def _session_login(url: str, email: str, password: str) -> int:
         return web.get("/api/current-user/whoami").status_code
 
 
-def test_team_add_list_remove(studio, team_env, project_title, tmp_path):
+def test_team_add_list_remove(studio, project_title, tmp_path):
+    team_env = cli_env(studio)
     paths = server.studio_paths(team_env[server.ENV_DIR])
     tag = os.urandom(4).hex()
     first, second = f"ann-{tag}@newsclaims.test", f"bob-{tag}@newsclaims.test"
@@ -135,7 +136,8 @@ def test_team_add_list_remove(studio, team_env, project_title, tmp_path):
     assert team.login_file(paths, second).read_bytes() == before
 
 
-def test_a_bad_address_or_a_missing_server_is_one_line_and_exit_2(team_env, tmp_path):
+def test_a_bad_address_or_a_missing_server_is_one_line_and_exit_2(studio, tmp_path):
+    team_env = cli_env(studio)
     bad = newsclaims(team_env, "team", "add", "not an address")
     assert bad.returncode == 2
     assert bad.stderr.strip() == "error: not a plain e-mail address: 'not an address'"

@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 from stream import StreamAnnotator, articles, result_for
-from team_helpers import add_annotators, newsclaims
+from team_helpers import add_annotators, cli_env, newsclaims
 from test_studio_browser import browser  # noqa: F401  (the Chromium fixture)
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -33,8 +33,9 @@ def _log_in(driver, url: str, email: str, password: str) -> None:
     WebDriverWait(driver, 90).until(lambda d: "/user/login" not in d.current_url)
 
 
-def test_second_annotator_in_the_stream_does_not_see_the_first(team_env, project_title,
+def test_second_annotator_in_the_stream_does_not_see_the_first(studio, project_title,
                                                                tmp_path, browser):  # noqa: F811
+    team_env = cli_env(studio)
     source = tmp_path / "articles.jsonl"
     source.write_text("".join(json.dumps(a) + "\n" for a in articles(3, project_title)))
     pushed = newsclaims(team_env, "push", str(source), "--project", project_title,

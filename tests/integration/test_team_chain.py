@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from stream import StreamAnnotator, articles, result_for
-from team_helpers import add_annotators, newsclaims
+from team_helpers import add_annotators, cli_env, newsclaims
 
 pytestmark = pytest.mark.integration
 
@@ -40,8 +40,9 @@ def _json(run) -> dict:
     return json.loads(run.stdout)
 
 
-def test_push_annotate_progress_pull_agreement_adjudicate_release(team_env, project_title,
+def test_push_annotate_progress_pull_agreement_adjudicate_release(studio, project_title,
                                                                   tmp_path):
+    team_env = cli_env(studio)
     source = tmp_path / "articles.jsonl"
     source.write_text("".join(json.dumps(a) + "\n" for a in articles(ARTICLES, project_title)))
     pushed = _json(newsclaims(team_env, "push", str(source), "--project", project_title,
