@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "team": "Annotator accounts on the local Label Studio (logins in 0600 files).",
     "progress": "Who has done what: per annotator, tasks still short, time per task, running "
                 "agreement.",
+    "backend": "Serve the rule-based suggestions to Label Studio as an ML backend.",
     "pull": "Export every task (annotations, full predictions) as native JSON + .meta.json.",
     "validate": "Check an export against the schema and the annotation rules "
                 "(docs/validation.md).",
@@ -49,8 +50,9 @@ _MODULES = {"import": "import_brat"}
 
 HELP = """Claims and their attribution in news, from raw articles to versioned datasets.
 
-Pipeline: ingest -> preannotate -> push -> (annotate in `studio`; accounts: `team`,
-watch: `progress`) -> pull -> validate -> agreement / adjudicate -> evaluate -> release
+Pipeline: ingest -> preannotate -> push -> (annotate in `studio`, with suggestions
+from `backend`; accounts: `team`, watch: `progress`) -> pull -> validate
+-> agreement / adjudicate -> evaluate -> release -> verify.
 -> verify.
 
 Exit codes: 0 fine, 1 the data has problems (listed), 2 the command could not run."""
