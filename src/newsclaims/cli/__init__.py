@@ -28,7 +28,7 @@ COMMANDS: dict[str, str] = {
               "gold export.",
     "preannotate": "Suggest CLAIM/SOURCE/CUE regions and entities as Label Studio predictions.",
     "push": "Validate, ensure the project from label_config.xml, import what is not there yet.",
-    "studio": "Run a local Label Studio (127.0.0.1, SQLite under .labelstudio/).",
+    "studio": "Run a local Label Studio (127.0.0.1; SQLite, or PostgreSQL for a team).",
     "pull": "Export every task (annotations, full predictions) as native JSON + .meta.json.",
     "validate": "Check an export against the schema and the annotation rules "
                 "(docs/validation.md).",
