@@ -35,6 +35,9 @@ _PORT_MOVED = re.compile(r"Trying to start at (\d+)")
 _MIGRATING = "Initializing database"
 _PORT_TAKEN = "port is already in use"
 _START_ATTEMPTS = 5
+# Label Studio's settings plus closed file modes (labelstudio_settings/, see there).
+_SETTINGS_DIR = Path(__file__).with_name("labelstudio_settings")
+_SETTINGS_MODULE = "newsclaims_labelstudio"
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +149,8 @@ def _launch(
         "--port",
         str(port),
     ]
+    python_path = os.pathsep.join(p for p in (str(_SETTINGS_DIR), env.get("PYTHONPATH")) if p)
+    env = {**env, "DJANGO_SETTINGS_MODULE": _SETTINGS_MODULE, "PYTHONPATH": python_path}
     fd = os.open(paths.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     with os.fdopen(fd, "ab") as log:
         return subprocess.Popen(

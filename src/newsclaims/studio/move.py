@@ -63,6 +63,8 @@ def move_to_postgres(
     creds = load_credentials(paths)
     if not paths.sqlite.is_file() or creds is None:
         raise NewsclaimsError(f"no SQLite Label Studio to move in {paths.base}")
+    if not paths.python.is_file():
+        raise NewsclaimsError(f"Label Studio is not installed in {paths.venv}")
     dump = paths.data / "move-to-postgres.json"
     with private_umask():
         user = cluster.cluster_user() if choice.kind == PRIVATE else None

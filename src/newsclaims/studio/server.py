@@ -273,6 +273,28 @@ def database_env(
     return target.django_env()
 
 
+def runtime_env(paths: StudioPaths) -> dict[str, str]:
+    """The environment the local server's app processes run with (credentials, data
+    folder, database with its password), for code run in Label Studio's environment
+    beside them, such as its management commands. Starts nothing."""
+    creds = load_credentials(paths)
+    if creds is None:
+        raise NewsclaimsError(f"no Label Studio state ({state_hint(paths)})")
+    choice = _choice_of(paths, _read_state(paths))
+    if choice.kind == PRIVATE:
+        current = cluster.running(paths)
+        if current is None:
+            raise NewsclaimsError(f"the private PostgreSQL in {paths.postgres} is not "
+                                  "running: `newsclaims studio start` starts it")
+        database = cluster.target(paths, current.port).django_env()
+    elif choice.postgres:
+        target = parse_database_url(str(choice.url))
+        database = with_password(target, choice.password_file).django_env()
+    else:
+        database = {"DJANGO_DB": "sqlite"}
+    return {**server_env(paths, creds), **database}
+
+
 def _silent(_message: str) -> None:
     """Progress goes nowhere unless the caller asks for it."""
 
