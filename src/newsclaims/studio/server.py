@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -40,6 +39,9 @@ from newsclaims.studio.apps import free_port as free_port
 from newsclaims.studio.apps import health as health
 from newsclaims.studio.apps import port_in_use as port_in_use
 from newsclaims.studio.apps import server_version as server_version
+from newsclaims.studio.credentials import Credentials as Credentials
+from newsclaims.studio.credentials import ensure_credentials as ensure_credentials
+from newsclaims.studio.credentials import load_credentials as load_credentials
 from newsclaims.studio.database import (
     PRIVATE,
     SQLITE_CHOICE,
@@ -75,16 +77,6 @@ _LEAKING_PREFIXES = ("LABEL_STUDIO_", "HEARTEX_", "POSTGRE_", "MYSQL_")
 
 
 @dataclass(frozen=True, slots=True)
-class Credentials:
-    email: str
-    password: str
-    token: str
-
-    def __repr__(self) -> str:  # never show the secrets in a traceback or a log
-        return f"Credentials(email={self.email!r}, password=***, token=***)"
-
-
-@dataclass(frozen=True, slots=True)
 class ServerStatus:
     up: bool
     url: str | None
@@ -112,34 +104,6 @@ class Connection:
 
     def __repr__(self) -> str:
         return f"Connection(url={redact_url(self.url)!r}, api_key=***, local={self.local})"
-
-
-def load_credentials(paths: StudioPaths) -> Credentials | None:
-    if not paths.credentials.is_file():
-        return None
-    try:
-        raw = json.loads(paths.credentials.read_text("utf-8"))
-        return Credentials(raw["email"], raw["password"], raw["token"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise NewsclaimsError(f"{paths.credentials} is unreadable ({type(exc).__name__})") from None
-
-
-def ensure_credentials(paths: StudioPaths) -> Credentials:
-    """Generate the admin login and API token once; keep them in a 0600 file."""
-    existing = load_credentials(paths)
-    if existing is not None:
-        return existing
-    creds = Credentials(
-        email="admin@newsclaims.local",
-        password=secrets.token_urlsafe(18),
-        token=secrets.token_hex(20),  # Label Studio accepts 6-40 characters
-    )
-    text = json.dumps({"email": creds.email, "password": creds.password, "token": creds.token})
-    with private_umask():
-        paths.base.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(paths.credentials, text + "\n")
-    os.chmod(paths.credentials, 0o600)
-    return creds
 
 
 def ensure_server_venv(
