@@ -197,7 +197,7 @@ def test_move_a_sqlite_project_to_postgresql(own_studio, postgres_cluster, tmp_p
     moved = _run(["studio", "move-to-postgres", "--database", target.url,
                   "--password-file", str(postgres_cluster.paths.pgpass)], tmp_path, env)
     assert moved.returncode == 0, moved.stderr[-3000:]
-    assert "6 annotations, 5 predictions" in moved.stdout and "5 tasks" in moved.stdout
+    assert "tasks: 5, annotations: 6, predictions: 5, users: 3, projects: 1" in moved.stdout
 
     own_studio.restart()  # the state now names the PostgreSQL database
     status = _run(["studio", "status"], tmp_path, env)

@@ -152,7 +152,7 @@ def move_to_postgres_command(
         fail("--password-file goes with --database")
     choice = DatabaseChoice.external(database, password_file) if database else PRIVATE_CHOICE
     report = move.move_to_postgres(server.studio_paths(), choice, progress=_progress)
-    summary = ", ".join(f"{report.counts.get(label, (0, 0))[1]} {name}"
+    summary = ", ".join(f"{name}: {report.counts.get(label, (0, 0))[1]}"
                         for label, name in move.SUMMARY.items())
     typer.echo(f"moved to {redact_url(report.database)}: {summary} "
                f"({len(report.counts)} tables, every row count equal)")
