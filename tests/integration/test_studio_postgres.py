@@ -20,7 +20,13 @@ from newsclaims.core.ids import article_id
 from newsclaims.core.scheme import load_scheme
 from newsclaims.studio import cluster
 from newsclaims.studio.client import ensure_project
-from newsclaims.studio.server import ENV_API_KEY, ENV_DIR, ENV_URL, load_credentials
+from newsclaims.studio.server import (
+    ENV_API_KEY,
+    ENV_DIR,
+    ENV_URL,
+    load_credentials,
+    runtime_env,
+)
 from newsclaims.studio.server import studio_paths as paths_of
 from postgres_servers import TEMPLATE_DB
 from state_checks import open_entries, readable_by_nobody, secrets_of
@@ -148,6 +154,9 @@ def test_private_cluster_from_start_to_stop_with_two_processes(project_dir):
     assert info["database_up"] and f"private cluster in {state / 'postgres'}" in info["database"]
     pg = cluster.running(paths_of(state))
     assert pg is not None and f":{pg.port}/labelstudio" in info["database"]
+    beside = runtime_env(paths_of(state))  # what code run beside the server is given
+    assert (beside["DJANGO_DB"], beside["POSTGRE_PORT"], beside["POSTGRE_NAME"]) == (
+        "default", str(pg.port), "labelstudio")
 
     user = cluster.cluster_user()
     assert open_entries(state, user.gid if user else None) == []
@@ -189,6 +198,7 @@ def test_move_a_sqlite_project_to_postgresql(own_studio, postgres_cluster, tmp_p
     first_task = next(iter(client.tasks.list(project=project.id)))
     client.annotations.create(id=first_task.id, result=[{**ENTITY, "id": "admin"}])
     before = _project_rows(client, project.id)
+    assert runtime_env(own_studio.paths)["DJANGO_DB"] == "sqlite"
     own_studio.stop()
 
     target = postgres_cluster.new_database()
@@ -200,6 +210,7 @@ def test_move_a_sqlite_project_to_postgresql(own_studio, postgres_cluster, tmp_p
     assert "tasks: 5, annotations: 6, predictions: 5, users: 3, projects: 1" in moved.stdout
 
     own_studio.restart()  # the state now names the PostgreSQL database
+    assert runtime_env(own_studio.paths)["POSTGRE_NAME"] == target.name
     status = _run(["studio", "status"], tmp_path, env)
     assert f"database: PostgreSQL {target.url}" in status.stdout
     assert _project_rows(own_studio.client(), project.id) == before
