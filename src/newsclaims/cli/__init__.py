@@ -28,7 +28,7 @@ COMMANDS: dict[str, str] = {
               "gold export.",
     "preannotate": "Suggest CLAIM/SOURCE/CUE regions and entities as Label Studio predictions.",
     "push": "Validate, ensure the project from label_config.xml, import what is not there yet.",
-    "studio": "Run a local Label Studio (127.0.0.1, SQLite under .labelstudio/).",
+    "studio": "Run a local Label Studio (127.0.0.1; SQLite, or PostgreSQL for a team).",
     "backend": "Serve the rule-based suggestions to Label Studio as an ML backend.",
     "team": "Annotator accounts on the local Label Studio (logins in 0600 files).",
     "progress": "Who has done what: per annotator, tasks still short, time per task, running "

@@ -22,6 +22,7 @@ from label_studio_sdk.core.api_error import ApiError
 
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.scheme import Scheme, load_scheme
+from newsclaims.studio.redact import redact_url
 from newsclaims.studio.server import Connection, connection, health, server_version
 
 DEFAULT_PROJECT = "newsclaims"
@@ -31,7 +32,8 @@ T = TypeVar("T")
 
 @dataclass
 class Studio:
-    """A checked connection: the SDK client plus where it points (never the key)."""
+    """A checked connection: the SDK client plus where it points (never the key; a
+    password in the URL shown as ***)."""
 
     client: LabelStudio
     url: str
@@ -47,7 +49,9 @@ class ProjectInfo:
 
 
 def call(what: str, url: str, func: Callable[[], T]) -> T:
-    """Run one SDK call; turn transport and HTTP errors into one line (no key, no traceback)."""
+    """Run one SDK call; turn transport and HTTP errors into one line (no key, no
+    traceback, no password of the URL)."""
+    url = redact_url(url)
     try:
         return func()
     except ApiError as exc:
@@ -76,10 +80,10 @@ def connect(conn: Connection | None = None, *, timeout: float = 120.0) -> Studio
     conn = conn or connection()
     if not health(conn.url, timeout=5.0):
         hint = " (start it with `newsclaims studio start`)" if conn.local else ""
-        raise NewsclaimsError(f"cannot reach Label Studio at {conn.url}{hint}")
+        raise NewsclaimsError(f"cannot reach Label Studio at {redact_url(conn.url)}{hint}")
     client = LabelStudio(base_url=conn.url, api_key=conn.api_key, timeout=timeout)
     call("checking the API key", conn.url, client.users.whoami)
-    return Studio(client, conn.url, server_version(conn.url))
+    return Studio(client, redact_url(conn.url), server_version(conn.url))
 
 
 def find_project(studio: Studio, title: str) -> Any | None:

@@ -2,7 +2,7 @@
 
 The open-source server cannot set a password over its API and shows a token only to
 its owner, so accounts are made where the server runs: its own python, its settings
-(`server.server_env`, the same environment the server gets) and its database, through
+(`server.runtime_env`, the same environment the server gets) and its database, through
 `in_server_accounts.py`. Passwords are generated here and travel on that process's
 stdin; tokens come back on its stdout. Neither is ever on a command line, printed or
 logged: each member's login goes to `<base>/team/<email>.json` (mode 0600, in a 0700
@@ -127,7 +127,7 @@ def run_in_server(paths: StudioPaths, request: dict[str, Any]) -> dict[str, Any]
     if creds is None or not paths.data.is_dir():
         raise NewsclaimsError(f"no Label Studio data in {paths.base} "
                               "(run `newsclaims studio start` once)")
-    env = server.server_env(paths, creds)
+    env = server.runtime_env(paths)  # its database too: SQLite or PostgreSQL
     try:
         done = subprocess.run(
             [str(python), str(SERVER_SCRIPT)],
