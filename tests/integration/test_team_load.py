@@ -3,6 +3,11 @@ each annotator a process of its own with its own token, taking tasks from the la
 stream (`/api/projects/{id}/next`, as the editor does) and submitting (or skipping)
 until the project is done; then `newsclaims pull`.
 
+Three set-ups, each a server of the test's own: SQLite (the embedded default),
+PostgreSQL (a database of the session's private cluster, tests/postgres_servers.py),
+and two app processes on one PostgreSQL database with the annotators split between
+them (half on each port), pulled through the first.
+
 What must hold: every annotation the server acknowledged is in the export exactly once
 (none lost, none doubled) and under the account that made it; no annotator holds two
 annotations of one task, nor was served a task again after finishing it; every task got
@@ -24,6 +29,7 @@ import pytest
 from stream import articles, read_log
 from team_helpers import STREAM, add_annotators, cli_env, newsclaims
 
+from conftest import start_on_postgres
 from newsclaims.studio import server, team
 from newsclaims.studio.client import project_tasks
 
@@ -37,18 +43,29 @@ UPPER_BOUND_SECONDS = 300  # the run ends when the stream is empty; this only bo
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-@pytest.fixture(params=["sqlite"])
-def load_server(request):
+@pytest.fixture(params=["sqlite", "postgres", "postgres-2-processes"])
+def load_server(request, tmp_path):
     """A server of the test's own per set-up (the load leaves thousands of rows)."""
-    return request.param, request.getfixturevalue("own_studio")
+    if request.param == "sqlite":
+        yield request.param, request.getfixturevalue("own_studio")
+        return
+    processes = 2 if request.param == "postgres-2-processes" else 1
+    cluster = request.getfixturevalue("postgres_cluster")
+    running = start_on_postgres(cluster, tmp_path / "studio", processes=processes)
+    try:
+        assert len(running.urls) == processes
+        yield request.param, running
+    finally:
+        running.stop()
 
 
-def _run_annotators(env: dict[str, str], logins: list, project_id: int,
+def _run_annotators(urls: list[str], env: dict[str, str], logins: list, project_id: int,
                     logs: Path) -> tuple[float, list[int]]:
-    """One `stream.py` process per annotator; the wall time and their exit codes."""
+    """One `stream.py` process per annotator, annotator n on app process n mod len(urls);
+    the wall time and their exit codes."""
     started = time.monotonic()
     workers = [subprocess.Popen(
-        [sys.executable, str(STREAM), "--url", env["LABEL_STUDIO_URL"],
+        [sys.executable, str(STREAM), "--url", urls[n % len(urls)],
          "--login-file", str(login_path), "--project-id", str(project_id),
          "--seconds", str(UPPER_BOUND_SECONDS), "--skip-share", str(SKIP_SHARE),
          "--idle-stop", "8", "--out", str(logs / f"{n}.jsonl")],
@@ -72,9 +89,14 @@ def test_eight_annotators_at_once_lose_and_double_nothing(load_server, tmp_path)
     logs.mkdir()
     paths = server.studio_paths(env[server.ENV_DIR])
     login_files = [team.login_file(paths, x.email) for x in logins]
-    seconds, codes = _run_annotators(env, login_files, project_id, logs)
+    urls = running.urls or [running.url]
+    seconds, codes = _run_annotators(urls, env, login_files, project_id, logs)
     assert codes == [0] * ANNOTATORS
     events = {x.email: read_log(logs / f"{n}.jsonl") for n, x in enumerate(logins)}
+    # Every app process took its share of the submits (annotator n used urls[n % k]).
+    per_process = Counter(n % len(urls) for n, x in enumerate(logins)
+                          for e in events[x.email] if e["event"] == "submitted")
+    assert sorted(per_process) == list(range(len(urls))), per_process
     user_of = {x.email: x.user_id for x in logins}
 
     pulled = newsclaims(env, "pull", "--project", "load", "-o", str(tmp_path / "out"), "--json")
@@ -114,16 +136,16 @@ def test_eight_annotators_at_once_lose_and_double_nothing(load_server, tmp_path)
                                if not a["was_cancelled"]} for t in exported}
     assert sorted(Counter(targets.values()).items()) == [(1, 48), (2, 12)]
     assert [t for t, need in targets.items() if len(annotators_of[t]) < need] == []
-    _record(kind, events, seconds, annotators_of, targets)
+    _record(kind, len(urls), events, seconds, annotators_of, targets)
 
 
-def _record(kind: str, events: dict, seconds: float, annotators_of: dict,
+def _record(kind: str, processes: int, events: dict, seconds: float, annotators_of: dict,
             targets: dict) -> None:
     """What the run measured, for docs/team.md and the lead."""
     counts = Counter(e["event"] for log in events.values() for e in log)
     multi = sum(1 for who in annotators_of.values() if len(who) >= 2)
     measured = {
-        "server": kind, "annotators": ANNOTATORS, "tasks": len(targets),
+        "server": kind, "app_processes": processes, "annotators": ANNOTATORS, "tasks": len(targets),
         "seconds": round(seconds, 1), "served": counts["served"],
         "submitted": counts["submitted"], "skipped": counts["skipped"],
         "errors": counts["error"],
