@@ -6,7 +6,10 @@
   time on a project with more tasks than they can finish. The rate counts the submits
   the server acknowledged after a warm-up; latencies are per request as the client saw
   them. Results are small (4 regions, 2 relations): this measures the server's
-  stream and write path, not payload size.
+  stream and write path, not payload size. `--database postgres` runs the same on a
+  private PostgreSQL cluster started for the run (tests/postgres_servers.py), one
+  database copied from the migrated template; `--processes 2` (PostgreSQL only) splits
+  the annotators between two app processes on that database.
 - `pull`: `newsclaims pull` of a project with N annotated tasks (synthetic ~3,000-char
   articles, ~30 regions each, 20% by two of 8 annotators; imported with their
   annotations, outside the clock): median of 3 pulls, each a fresh snapshot.
@@ -15,20 +18,24 @@ Servers start from a copy of the migrated template data dir (tests/conftest.py) 
 always stopped. Prints JSON; docs/benchmarks.md ("Team annotation") quotes it.
 
     .venv/bin/python benchmarks/annotate_bench.py submits --annotators 8 --seconds 60
+    .venv/bin/python benchmarks/annotate_bench.py submits --database postgres --seconds 60
     .venv/bin/python benchmarks/annotate_bench.py pull --tasks 10000
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +62,36 @@ def _members(running: Any, count: int) -> list[team.MemberLogin]:
     return [team.load_login(running.paths, e) for e in emails]
 
 
-def submits(annotators: int, seconds: float, tasks: int) -> dict[str, Any]:
-    with push_bench.throwaway_studio() as running:
+@contextlib.contextmanager
+def bench_server(database: str, processes: int) -> Iterator[Any]:
+    """A throwaway server on SQLite, or on a private PostgreSQL cluster of the run's own
+    (cluster, database and app processes always stopped)."""
+    if database == "sqlite":
+        if processes != 1:
+            raise SystemExit("SQLite runs one app process")
+        with push_bench.throwaway_studio() as running:
+            yield running
+        return
+    from conftest import os_free_port, start_on_postgres
+    from postgres_servers import start_test_cluster
+
+    pg = start_test_cluster(os_free_port())
+    base = Path(tempfile.mkdtemp(prefix="submits-pg-", dir=HERE / ".data"))
+    running = None
+    try:
+        running = start_on_postgres(pg, base / "studio", processes=processes)
+        yield running
+    finally:
+        if running is not None:
+            running.stop()
+        pg.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def submits(annotators: int, seconds: float, tasks: int, database: str = "sqlite",
+            processes: int = 1) -> dict[str, Any]:
+    with bench_server(database, processes) as running:
+        urls = running.urls or [running.url]
         logins = _members(running, annotators)
         pushed = push(stream.articles(tasks, "bench-"), project_title="bench-submits",
                       studio=running.connect(), suggest=False, progress=False,
@@ -67,14 +102,15 @@ def submits(annotators: int, seconds: float, tasks: int) -> dict[str, Any]:
         started = time.time()
         workers = [subprocess.Popen(
             [sys.executable, str(ROOT / "tests" / "integration" / "stream.py"),
-             "--url", running.url, "--project-id", str(pushed.project_id),
+             "--url", urls[n % len(urls)], "--project-id", str(pushed.project_id),
              "--login-file", str(team.login_file(running.paths, login.email)),
              "--seconds", str(seconds), "--skip-share", "0", "--out", str(logs / f"{n}.jsonl")],
             env=env, stdin=subprocess.DEVNULL) for n, login in enumerate(logins)]
         codes = [w.wait() for w in workers]
         events = [stream.read_log(logs / f"{n}.jsonl") for n in range(annotators)]
-    return {"annotators": annotators, "tasks": tasks, "seconds": seconds,
-            "exit_codes": codes, **_rates(events, started, seconds), "load": os.getloadavg()}
+    return {"database": database, "app_processes": processes, "annotators": annotators,
+            "tasks": tasks, "seconds": seconds, "exit_codes": codes,
+            **_rates(events, started, seconds), "load": os.getloadavg()}
 
 
 def _rates(per_worker: list[list[dict[str, Any]]], started: float,
@@ -149,13 +185,16 @@ def main() -> None:
     one.add_argument("--annotators", type=int, default=8)
     one.add_argument("--seconds", type=float, default=60.0)
     one.add_argument("--tasks", type=int, default=2000)
+    one.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    one.add_argument("--processes", type=int, default=1)
     two = sub.add_parser("pull")
     two.add_argument("--tasks", type=int, default=10_000)
     two.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     (HERE / ".data").mkdir(exist_ok=True)
     if args.case == "submits":
-        result = submits(args.annotators, args.seconds, args.tasks)
+        result = submits(args.annotators, args.seconds, args.tasks, args.database,
+                         args.processes)
     else:
         result = pull_time(args.tasks, args.runs)
     print(json.dumps(result, indent=2))
