@@ -11,7 +11,8 @@ import pyarrow.compute as pc
 
 from newsclaims.core.atomic import sha256_file
 from newsclaims.core.scheme import Scheme
-from newsclaims.release.tables import SPLITS
+from newsclaims.release.files import FORMAT_VERSION, arrow_types
+from newsclaims.release.tables import SPLITS, table_specs
 from newsclaims.release.versions import Version
 
 DATASET_NAME = "newsclaims"
@@ -84,6 +85,7 @@ def build_manifest(
             "files": table_files[name],
             "rows": rows_per_split(built.tables[name]),
             "columns": built.tables[name].schema.names,
+            "types": arrow_types(table_specs()[name].schema),
         }
         for name in built.tables
     }
@@ -91,6 +93,7 @@ def build_manifest(
     return {
         "name": DATASET_NAME,
         "version": str(version),
+        "format_version": FORMAT_VERSION,
         "created": created,
         "generator": {"name": "newsclaims", "version": generator},
         "notes": notes,

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.schemas import load_schema
+from newsclaims.release.files import PARQUET_OPTIONS
 
 RECORD_SCHEMAS = ("article", "span", "relation", "claim", "annotation", "entity")
 SPLITS = ("train", "validation", "test")
@@ -225,8 +226,7 @@ def write_sorted_splits(table: pa.Table, spec: TableSpec, paths: dict[str, Path]
         chosen = order.filter(pc.equal(splits, split))
         rows[split] = len(chosen)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with pq.ParquetWriter(path, spec.schema, compression="zstd", use_dictionary=True,
-                              write_statistics=True) as writer:
+        with pq.ParquetWriter(path, spec.schema, **PARQUET_OPTIONS) as writer:
             for start in range(0, len(chosen), ROW_GROUP_ROWS):
                 part = table.take(chosen[start:start + ROW_GROUP_ROWS])
                 columns = [

@@ -2,7 +2,9 @@
 
 Recomputes each listed file's sha256 and size, re-reads each Parquet file's row count
 from its footer, and flags files that are missing or not listed. A manifest that is
-unreadable or does not match schemas/manifest.schema.json is itself a problem.
+unreadable or does not match schemas/manifest.schema.json is itself a problem, and so
+is a path in it that leaves the release folder (absolute, `..`, a symlink out): such
+a file is never opened.
 """
 
 from __future__ import annotations
@@ -16,8 +18,7 @@ import pyarrow.parquet as pq
 from newsclaims.core.atomic import sha256_file
 from newsclaims.core.errors import NewsclaimsError, Problem, Severity
 from newsclaims.core.schemas import describe, errors
-
-MANIFEST = "manifest.json"
+from newsclaims.release.files import MANIFEST, format_of, outside_reason
 
 
 def _problem(code: str, message: str, file: str) -> Problem:
@@ -41,10 +42,21 @@ def verify(release_dir: str | Path) -> list[Problem]:
                 for e in errors("manifest", manifest)]
     if problems:
         return problems
+    format_of(manifest, manifest_path)
     listed = set()
     for entry in manifest["files"]:
         listed.add(entry["path"])
+        reason = outside_reason(root, entry["path"])
+        if reason is not None:
+            problems.append(_problem("path-outside-release", f"{reason}; not opened",
+                                     str(manifest_path)))
+            continue
         problems.extend(_check_file(root, entry))
+    for name, info in manifest["tables"].items():
+        problems.extend(
+            _problem("table-file-unlisted", f"table {name} names {path!r}, which is not in the "
+                     "manifest's file list", str(manifest_path))
+            for path in info["files"].values() if path not in listed)
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root).as_posix()
         if path.is_file() and relative != MANIFEST and relative not in listed:
