@@ -144,12 +144,16 @@ def read_parquet(path: Path, release_format: int, *, rows: int | None = None,
     footer holds the schema and counts and has no checksum of its own."""
     try:
         table = pq.read_table(path, page_checksum_verification=release_format >= 2)
-    except (OSError, pa.ArrowException, ValueError) as exc:
+        # Page headers carry no checksum: a flipped count in one can give an array whose
+        # indices point past its dictionary. Full validation turns that into an error.
+        table.validate(full=True)
+        names, found_types = table.schema.names, arrow_types(table.schema)
+    except (OSError, pa.ArrowException, ValueError) as exc:  # UnicodeDecodeError included
         raise NewsclaimsError(f"cannot read {path}: {_first_line(exc)}") from None
-    if columns is not None and table.schema.names != list(columns):
-        raise NewsclaimsError(f"{path}: columns {table.schema.names} are not the "
-                              f"{MANIFEST}'s {list(columns)}")
-    if types is not None and arrow_types(table.schema) != list(types):
+    if columns is not None and names != list(columns):
+        raise NewsclaimsError(f"{path}: columns {names} are not the {MANIFEST}'s "
+                              f"{list(columns)}")
+    if types is not None and found_types != list(types):
         raise NewsclaimsError(f"{path}: column types differ from {MANIFEST}'s")
     if rows is not None and table.num_rows != rows:
         raise NewsclaimsError(f"{path}: {table.num_rows} rows, {MANIFEST} says {rows}")

@@ -40,7 +40,9 @@ from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.export.validate import TaskChecker
 from newsclaims.release.build import Built, build_tables
 from newsclaims.release.changelog import compare_tables, read_release_tables, write_changelog
+from newsclaims.release.files import read_manifest
 from newsclaims.release.tables import SPLITS, table_specs, write_sorted_splits
+from newsclaims.release.verify import verify
 from newsclaims.release.versions import (
     SPLITS_FILE,
     Version,
@@ -48,6 +50,7 @@ from newsclaims.release.versions import (
     parse_version,
     required_bump,
     split_rule,
+    stray_versions,
 )
 
 SALT_ENV = "NEWSCLAIMS_ANNOTATOR_SALT"
@@ -92,29 +95,42 @@ def release(
     result = ReleaseResult(str(wanted), None)
     if not export_path.is_file():
         raise NewsclaimsError(f"cannot read export {export_path}: no such file")
-    root.mkdir(parents=True, exist_ok=True)
-    result.cleaned = clean_leftovers(root)
-
-    refusal = _version_refusal(root, wanted)
-    if refusal:
-        result.problems.append(refusal)
-        return result
-    # The salt is decided before the pass (a new one goes into the salt file at once), so
-    # the tables are built once, with the salt the file keeps, even when another
-    # release creates the file at the same moment.
-    rule = split_rule(root, create=False)
-    built = _validated_build(export_path, salt=resolve_salt(root, salt), scheme=scheme,
-                             rule=rule, problems=result.problems)
-    if built is None:
-        return result
-    changes, refusal = _changes_since_latest(root, wanted, built)
-    if refusal:
-        result.problems.append(refusal)
-        return result
-    result.path, result.manifest = _publish(
-        root, wanted, built, export_path=export_path, scheme=scheme, rule=rule,
-        changes=changes, notes=notes, created=created)
+    if root.exists() and not root.is_dir():
+        raise NewsclaimsError(f"dataset folder {root} is a file, not a folder")
+    with _file_system_errors(root):
+        root.mkdir(parents=True, exist_ok=True)
+        result.cleaned = clean_leftovers(root)
+        result.problems.extend(_refusals(root, wanted))
+        if result.problems:
+            return result
+        # The salt is decided before the pass (a new one goes into the salt file at once),
+        # so the tables are built once, with the salt the file keeps, even when another
+        # release creates the file at the same moment.
+        rule = split_rule(root, create=False)
+        built = _validated_build(export_path, salt=resolve_salt(root, salt), scheme=scheme,
+                                 rule=rule, problems=result.problems)
+        if built is None:
+            return result
+        changes, refusal = _changes_since_latest(root, wanted, built)
+        if refusal:
+            result.problems.append(refusal)
+            return result
+        result.path, result.manifest = _publish(
+            root, wanted, built, export_path=export_path, scheme=scheme, rule=rule,
+            changes=changes, notes=notes, created=created)
     return result
+
+
+@contextlib.contextmanager
+def _file_system_errors(root: Path) -> Iterator[None]:
+    """A file system that refuses (read-only, full, a path that is a file) stops the
+    release with one line; the temporary folder is already gone by then."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else root
+        raise NewsclaimsError(f"cannot write the release in {root}: {where}: "
+                              f"{exc.strerror or exc}") from None
 
 
 def _validated_build(export_path: Path, *, salt: str, scheme: Scheme, rule: dict[str, Any],
@@ -182,6 +198,31 @@ def prefer_jemalloc() -> str:
 # --- refusals ----------------------------------------------------------------------------
 
 
+def _refusals(root: Path, wanted: Version) -> list[Problem]:
+    """What stops a release before its pass: the version, names that look like releases
+    but are not, and a previous release whose files no longer match its manifest."""
+    refusal = _version_refusal(root, wanted)
+    if refusal:
+        return [refusal]
+    strays = stray_versions(root)
+    if strays:
+        return [Problem(Severity.ERROR, "version-folder-incomplete",
+                        f"{', '.join(strays)} in {root} looks like a release but has no "
+                        "manifest.json (a release is moved into place complete); remove or "
+                        "restore it before releasing", file=str(root / strays[0]))]
+    previous = latest_version(root)
+    if previous is None:
+        return []
+    read_manifest(root / previous.folder)  # not JSON: one line, exit 2 (cannot compare)
+    damaged = verify(root / previous.folder)
+    if not damaged:
+        return []
+    return [Problem(Severity.ERROR, "previous-release-damaged",
+                    f"{previous} does not match its manifest.json; a release is never compared "
+                    "against changed files (restore it, e.g. from version control)",
+                    file=str(root / previous.folder)), *damaged]
+
+
 def _version_refusal(root: Path, wanted: Version) -> Problem | None:
     if (root / wanted.folder).exists():
         return Problem(Severity.ERROR, "version-exists",
@@ -239,10 +280,18 @@ def resolve_salt(root: Path, salt: str | None) -> str:
 def _store_salt(root: Path, value: str) -> str:
     """Create the salt file holding `value` unless it exists; return the file's salt."""
     path = root / SALT_FILE
-    with contextlib.suppress(FileExistsError):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Written whole into a private temporary file, then linked into place: a full disk
+    # leaves no empty salt file, and of two releases creating it at once one wins.
+    fd, tmp = tempfile.mkstemp(prefix=f"{SALT_FILE}.", suffix=".tmp", dir=root)
+    try:
         with os.fdopen(fd, "w") as fh:
             fh.write(value + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
     return _read_salt(path)
 
 

@@ -38,20 +38,17 @@ def verify(release_dir: str | Path) -> list[Problem]:
     except (OSError, ValueError) as exc:
         return [_problem("manifest-unreadable", f"cannot read the manifest: {exc}",
                          str(manifest_path))]
+    outside = _outside_paths(root, manifest)
     problems = [_problem("manifest-invalid", describe(e), str(manifest_path))
                 for e in errors("manifest", manifest)]
     if problems:
-        return problems
+        return [*outside.values(), *problems]
     format_of(manifest, manifest_path)
     listed = set()
     for entry in manifest["files"]:
         listed.add(entry["path"])
-        reason = outside_reason(root, entry["path"])
-        if reason is not None:
-            problems.append(_problem("path-outside-release", f"{reason}; not opened",
-                                     str(manifest_path)))
-            continue
-        problems.extend(_check_file(root, entry))
+        problems.extend([outside[entry["path"]]] if entry["path"] in outside
+                        else _check_file(root, entry))
     for name, info in manifest["tables"].items():
         problems.extend(
             _problem("table-file-unlisted", f"table {name} names {path!r}, which is not in the "
@@ -62,6 +59,19 @@ def verify(release_dir: str | Path) -> list[Problem]:
         if path.is_file() and relative != MANIFEST and relative not in listed:
             problems.append(_problem("file-unlisted", "file is not in manifest.json", str(path)))
     return problems
+
+
+def _outside_paths(root: Path, manifest: object) -> dict[str, Problem]:
+    """A problem for every listed path that leaves the release folder (never opened)."""
+    entries = manifest.get("files") if isinstance(manifest, dict) else None
+    found = {}
+    for entry in entries if isinstance(entries, list) else ():
+        path = entry.get("path") if isinstance(entry, dict) else None
+        reason = outside_reason(root, path) if isinstance(path, str) else None
+        if reason is not None:
+            found[path] = _problem("path-outside-release", f"{reason}; not opened",
+                                   str(root / MANIFEST))
+    return found
 
 
 def _check_file(root: Path, entry: dict) -> list[Problem]:
@@ -82,7 +92,7 @@ def _check_file(root: Path, entry: dict) -> list[Problem]:
     if "rows" in entry:
         try:
             rows = pq.ParquetFile(path).metadata.num_rows
-        except (OSError, pa.ArrowInvalid) as exc:
+        except (OSError, pa.ArrowException, ValueError) as exc:
             problems.append(_problem("file-unreadable", f"not a readable Parquet file: {exc}",
                                      where))
         else:
