@@ -25,8 +25,8 @@ from newsclaims.core.scheme import Scheme
 from newsclaims.export.convert import Records, claims_from, convert_task, parse_result
 from newsclaims.export.reader import iter_tasks
 from newsclaims.export.validate import TaskChecker
-from newsclaims.release.tables import TableBuilder, table_specs
-from newsclaims.release.tokens import Sentence, entity_layer, sentences
+from newsclaims.release.tables import TableBuilder, conll2003_map, table_specs
+from newsclaims.release.tokens import entity_layer, tag_text
 from newsclaims.release.versions import split_of
 from newsclaims.review.agreement import AgreementReadings
 from newsclaims.review.gold import choose_gold
@@ -57,7 +57,7 @@ def build_tables(
     builders = {name: TableBuilder(spec) for name, spec in table_specs().items()}
     tally = _Tally()
     readings = AgreementReadings(scheme)
-    entities = entity_layer(scheme)
+    entities = _EntityColumns(builders["entities"], entity_layer(scheme))
     with _gc_paused():
         for task in _tasks_to_build(iter_tasks(export_path), checker):
             records = convert_task(task, salt=salt, scheme=scheme)
@@ -67,6 +67,7 @@ def build_tables(
                 continue
             readings.add(task)
             _add_rows(builders, task, records, scheme, rule, entities, tally)
+        entities.flush()
         agreement = readings.summary()
     del readings  # the multi-annotated tasks' readings: gone before the tables are sorted
     # Each builder goes as soon as its table exists, so its unsorted batches do not
@@ -114,7 +115,8 @@ def _tasks_to_build(tasks: Iterable[dict[str, Any]],
 
 
 def _add_rows(builders: dict[str, TableBuilder], task: dict[str, Any], records: Records,
-              scheme: Scheme, rule: dict[str, Any], entities: str, tally: _Tally) -> None:
+              scheme: Scheme, rule: dict[str, Any], entities: _EntityColumns,
+              tally: _Tally) -> None:
     """Append one converted task to every table: its annotations as they are, and its
     gold view (`choose_gold`)."""
     article = records.articles[0]
@@ -135,9 +137,7 @@ def _add_rows(builders: dict[str, TableBuilder], task: dict[str, Any], records: 
     builders["spans"].extend(spans, article_id=aid, split=split)
     builders["relations"].extend(relations, article_id=aid, split=split)
     builders["claims"].extend(claims, article_id=aid, split=split)
-    _add_sentences(builders["entities"], article["text"],
-                   [s for s in spans if s["layer"] == entities], aid, split,
-                   task.get("id"), tally.problems)
+    entities.add(article["text"], spans, aid, split, task.get("id"), tally.problems)
     builders["articles"].append(
         article, split=split, gold_policy=choice.policy,
         needs_adjudication=choice.needs_adjudication,
@@ -163,21 +163,76 @@ def _gold_rows(task: dict[str, Any], choice: Any, records: Any, text: str, schem
     return parsed.spans, parsed.relations, claims_from(parsed.spans, parsed.relations)
 
 
-def _add_sentences(builder: TableBuilder, text: str, spans: list[dict[str, Any]], aid: str,
-                   split: str, task_id: Any, problems: list[Problem]) -> None:
-    tagged, left_out = sentences(text, spans)
-    # Not dataclasses.asdict: it deep-copies every token list.
-    fields = ("sentence", *Sentence.__slots__)
-    builder.extend([dict(zip(fields, (number, *(getattr(sentence, name)
-                                                for name in Sentence.__slots__)), strict=True))
-                    for number, sentence in enumerate(tagged)],
-                   article_id=aid, split=split)
-    for span in left_out:
-        problems.append(Problem(
-            Severity.WARNING, "entity-not-in-bio",
-            f"{span['label']} {span['start']}..{span['end']} overlaps another entity; "
-            "left out of the token-level entities table (still in spans)",
-            task_id=task_id, article_id=aid, region_id=span.get("region_id")))
+class _EntityColumns:
+    """The `entities` table's columns, flat: per token (tokens, offsets, tags) and per
+    sentence (article, number, start, end, where its tokens end), turned into list
+    arrays every `batch_tokens` tokens; no object or row dict per sentence."""
+
+    def __init__(self, builder: TableBuilder, layer: str, batch_tokens: int = 1 << 20) -> None:
+        self.builder, self.layer, self.batch_tokens = builder, layer, batch_tokens
+        self.mapping = conll2003_map()
+        self._clear()
+
+    def _clear(self) -> None:
+        self.article_ids: list[str] = []
+        self.splits: list[str] = []
+        self.numbers: list[int] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.offsets: list[int] = [0]  # where each sentence's tokens end in the flat lists
+        self.words: list[str] = []
+        self.token_starts: list[int] = []
+        self.token_ends: list[int] = []
+        self.ner: list[str] = []
+        self.conll: list[str] = []
+
+    def add(self, text: str, spans: list[dict[str, Any]], aid: str, split: str, task_id: Any,
+            problems: list[Problem]) -> None:
+        tagged = tag_text(text, [s for s in spans if s["layer"] == self.layer], self.mapping)
+        base = len(self.words)
+        count = len(tagged.sentence_ends)
+        self.article_ids += [aid] * count
+        self.splits += [split] * count
+        self.numbers += range(count)
+        self.starts += [tagged.starts[0], *(tagged.starts[e] for e in tagged.sentence_ends[:-1])
+                        ] if count else []
+        self.ends += [tagged.ends[e - 1] for e in tagged.sentence_ends]
+        self.offsets += [base + e for e in tagged.sentence_ends]
+        self.words += tagged.words
+        self.token_starts += tagged.starts
+        self.token_ends += tagged.ends
+        self.ner += tagged.ner_tags
+        self.conll += tagged.conll_tags
+        for span in tagged.left_out:
+            problems.append(Problem(
+                Severity.WARNING, "entity-not-in-bio",
+                f"{span['label']} {span['start']}..{span['end']} overlaps another entity; "
+                "left out of the token-level entities table (still in spans)",
+                task_id=task_id, article_id=aid, region_id=span.get("region_id")))
+        if len(self.words) >= self.batch_tokens:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.article_ids:
+            return
+        offsets = pa.array(self.offsets, pa.int32())
+
+        def listed(values: list[Any], kind: pa.DataType) -> pa.ListArray:
+            return pa.ListArray.from_arrays(offsets, pa.array(values, kind))
+
+        self.builder.add_batch({
+            "article_id": pa.array(self.article_ids, pa.string()),
+            "sentence": pa.array(self.numbers, pa.int32()),
+            "start": pa.array(self.starts, pa.int32()),
+            "end": pa.array(self.ends, pa.int32()),
+            "tokens": listed(self.words, pa.string()),
+            "token_starts": listed(self.token_starts, pa.int32()),
+            "token_ends": listed(self.token_ends, pa.int32()),
+            "ner_tags": listed(self.ner, pa.string()),
+            "conll_tags": listed(self.conll, pa.string()),
+            "split": pa.array(self.splits, pa.string()),
+        })
+        self._clear()
 
 
 @contextlib.contextmanager

@@ -186,6 +186,14 @@ class TableBuilder:
         if len(self._columns[0]) >= self.batch_rows:
             self._flush()
 
+    def add_batch(self, columns: dict[str, pa.Array]) -> None:
+        """Add rows already built as Arrow arrays (one per column, dictionary columns
+        as plain strings), after the rows appended so far."""
+        self._flush()
+        arrays = [columns[name] for name in self._names]
+        self._batches.append(pa.RecordBatch.from_arrays(arrays, schema=self._batch_schema))
+        self.rows += len(arrays[0])
+
     def _flush(self) -> None:
         if not self._columns[0]:
             return
