@@ -47,7 +47,7 @@ class Built:
 
 
 def build_tables(
-    export_path: Path, *, salt: str, scheme: Scheme, rule: dict[str, Any],
+    export_path: Path, *, salt: str, scheme: Scheme, rule: dict[str, Any], spill_dir: Path,
     checker: TaskChecker | None = None,
 ) -> Built:
     """One streaming pass: every table as an Arrow table (unsorted), plus the tallies.
@@ -62,7 +62,7 @@ def build_tables(
     builders = {name: TableBuilder(spec) for name, spec in table_specs().items()}
     pass_ = _Pass(scheme, rule, entities=_EntityColumns(builders["entities"],
                                                        entity_layer(scheme)))
-    regions = RegionTables(export_path, scheme).start()
+    regions = RegionTables(export_path, scheme, spill_dir).start()
     try:
         with _gc_paused():
             tasks = _ValidatedTasks(iter_tasks(export_path), checker)
@@ -265,6 +265,13 @@ class _EntityColumns:
         def listed(values: list[Any], kind: pa.DataType) -> pa.ListArray:
             return pa.ListArray.from_arrays(offsets, pa.array(values, kind))
 
+        def tags(values: list[str]) -> pa.ListArray:
+            """Tags as one-byte codes into a dictionary (a few dozen distinct tags): a
+            fifth of the memory of strings; written as strings (`tables._as_written`)."""
+            encoded = pa.array(values, pa.string()).dictionary_encode()
+            return pa.ListArray.from_arrays(offsets, pa.DictionaryArray.from_arrays(
+                encoded.indices.cast(pa.int8()), encoded.dictionary))
+
         self.builder.add_batch({
             "article_id": pa.array(self.article_ids, pa.string()),
             "sentence": pa.array(self.numbers, pa.int32()),
@@ -273,8 +280,8 @@ class _EntityColumns:
             "tokens": listed(self.words, pa.string()),
             "token_starts": listed(self.token_starts, pa.int32()),
             "token_ends": listed(self.token_ends, pa.int32()),
-            "ner_tags": listed(self.ner, pa.string()),
-            "conll_tags": listed(self.conll, pa.string()),
+            "ner_tags": tags(self.ner),
+            "conll_tags": tags(self.conll),
             "split": pa.array(self.splits, pa.string()),
         })
         self._clear()

@@ -107,8 +107,8 @@ def release(
         # so the tables are built once, with the salt the file keeps, even when another
         # release creates the file at the same moment.
         rule = split_rule(root, create=False)
-        built = _validated_build(export_path, salt=resolve_salt(root, salt), scheme=scheme,
-                                 rule=rule, problems=result.problems)
+        built = _validated_build(export_path, root, salt=resolve_salt(root, salt),
+                                 scheme=scheme, rule=rule, problems=result.problems)
         if built is None:
             return result
         changes, refusal = _changes_since_latest(root, wanted, built)
@@ -133,12 +133,14 @@ def _file_system_errors(root: Path) -> Iterator[None]:
                               f"{exc.strerror or exc}") from None
 
 
-def _validated_build(export_path: Path, *, salt: str, scheme: Scheme, rule: dict[str, Any],
-                     problems: list[Problem]) -> Built | None:
+def _validated_build(export_path: Path, root: Path, *, salt: str, scheme: Scheme,
+                     rule: dict[str, Any], problems: list[Problem]) -> Built | None:
     """The one pass that validates and builds; None when it found errors (in
     `problems`: every validation problem, or, if validation passed, the build's)."""
     checker = TaskChecker(scheme, file=str(export_path))
-    built = build_tables(export_path, salt=salt, scheme=scheme, rule=rule, checker=checker)
+    with _temporary_folder(root, "duckdb") as spill_dir:
+        built = build_tables(export_path, salt=salt, scheme=scheme, rule=rule,
+                             spill_dir=spill_dir, checker=checker)
     problems.extend(checker.report.problems)
     if has_errors(problems):
         return None
@@ -167,7 +169,7 @@ def _publish(root: Path, wanted: Version, built: Built, *, export_path: Path, sc
     split_rule(root, create=True)
     make_readable(root / SPLITS_FILE)
     final = root / wanted.folder
-    with _temporary_folder(root, wanted) as tmp:
+    with _temporary_folder(root, wanted.folder) as tmp:
         manifest = write_release(
             tmp, built, version=wanted, created=_creation_time(created, built.newest),
             export_path=export_path, scheme=scheme, rule=rule, changes=changes, notes=notes,
@@ -364,11 +366,12 @@ def _creation_time(explicit: str | None, newest: str | None) -> str:
 
 
 @contextlib.contextmanager
-def _temporary_folder(root: Path, version: Version) -> Iterator[Path]:
+def _temporary_folder(root: Path, purpose: str) -> Iterator[Path]:
     """A hidden folder in `root` (same file system, so the final rename is atomic),
-    removed if anything fails before the rename."""
-    tmp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{version.folder}-{os.getpid()}-",
-                                dir=root))
+    removed when the block ends unless it was renamed; named with the process id so
+    that `clean_leftovers` removes it once this process is gone. `purpose` is the
+    version folder being written, or "duckdb" for DuckDB's spill space."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{purpose}-{os.getpid()}-", dir=root))
     make_readable(tmp, directory=True)  # mkdtemp makes it private; a release is not
     try:
         yield tmp

@@ -188,9 +188,15 @@ class TableBuilder:
 
     def add_batch(self, columns: dict[str, pa.Array]) -> None:
         """Add rows already built as Arrow arrays (one per column, dictionary columns
-        as plain strings), after the rows appended so far."""
+        as plain strings). A column may be held more compactly than it is written (tags
+        as list<dictionary<int8>> instead of list<string>): the builder then keeps that
+        type, and `write_sorted_splits` casts it a row group at a time."""
         self._flush()
         arrays = [columns[name] for name in self._names]
+        self._batch_schema = pa.schema(
+            [field.with_type(array.type) for field, array in zip(self._batch_schema, arrays,
+                                                                 strict=True)],
+            metadata=self._batch_schema.metadata)
         self._batches.append(pa.RecordBatch.from_arrays(arrays, schema=self._batch_schema))
         self.rows += len(arrays[0])
 
@@ -238,8 +244,8 @@ def write_sorted_splits(table: pa.Table, spec: TableSpec, paths: dict[str, Path]
             for start in range(0, len(chosen), ROW_GROUP_ROWS):
                 part = table.take(chosen[start:start + ROW_GROUP_ROWS])
                 columns = [
-                    _encode(part.column(index), dictionaries[index])
-                    if index in dictionaries else part.column(index)
+                    _encode(part.column(index), dictionaries[index]) if index in dictionaries
+                    else _as_written(part.column(index), spec.schema.field(index))
                     for index in range(part.num_columns)
                 ]
                 writer.write_table(pa.Table.from_arrays(columns, schema=spec.schema),
@@ -255,6 +261,11 @@ def _sort_indices(table: pa.Table, keys: Iterable[str]) -> pa.Array:
     indices = pc.sort_indices(table.select(keys),
                               sort_keys=[(key, "ascending", "at_end") for key in keys])
     return indices if isinstance(indices, pa.Array) else indices.combine_chunks()
+
+
+def _as_written(column: pa.ChunkedArray, field: pa.Field) -> pa.ChunkedArray:
+    """A column held in a compact type (see `TableBuilder.add_batch`) in its written one."""
+    return column if column.type == field.type else column.cast(field.type)
 
 
 def _encode(column: pa.ChunkedArray, dictionary: pa.Array) -> pa.Array:
