@@ -1,6 +1,7 @@
 """`newsclaims preannotate ARTICLES.jsonl -o PREDICTIONS.jsonl [--json]`.
 
-Exit 0 when every article got a prediction, 1 when input lines are bad (they are
+Exit 0 when every article got a prediction (warnings, e.g. a repeated article written
+once or an invalid region left out, are listed), 1 when input lines are bad (they are
 listed and nothing is written), 2 when a file cannot be read or written.
 """
 
@@ -13,6 +14,7 @@ import typer
 
 from newsclaims.cli._help import Command
 from newsclaims.cli._output import Note, fail, finish, handle_errors
+from newsclaims.core.errors import has_errors
 from newsclaims.preannotate import (
     MODEL_VERSION,
     preannotate_articles,
@@ -35,13 +37,15 @@ def preannotate_command(
         fail("-o must name a new file, not the input")
     records, problems = read_articles(articles)
     written = 0
-    if not problems:
-        predictions = preannotate_articles(records, version=model_version)
+    if not has_errors(problems):
+        predictions = preannotate_articles(records, version=model_version, problems=problems)
         written = write_predictions(output, predictions)
+    warned = f"; {len(problems)} warnings (listed above)" if problems else ""
     finish(problems, json_out=json_out,
            document={"input": str(articles), "output": str(output), "predictions": written},
-           after=[Note(f"{articles}: {len(problems)} bad lines; nothing written") if problems
-                  else f"{written} predictions ({model_version}) -> {output}"])
+           after=[Note(f"{articles}: {len(problems)} bad lines; nothing written")
+                  if has_errors(problems)
+                  else f"{written} predictions ({model_version}) -> {output}{warned}"])
 
 
 def register(app: typer.Typer) -> None:

@@ -41,6 +41,7 @@ class Attribution:
     source: Region | None
     cue: Region | None
     extra_cues: tuple[Region, ...] = ()  # framing cues ("In a statement, X said ...")
+    rule: str = ""  # the cue rule that made it ("verb", "after", "adverb"), named in warnings
 
 
 @dataclass
@@ -117,6 +118,10 @@ class _Finder:
     def _index(self, offset: int) -> int:
         return bisect.bisect_left(self.starts, offset)
 
+    def _at_token_start(self, offset: int) -> bool:
+        i = self._index(offset)
+        return i < len(self.starts) and self.starts[i] == offset
+
     def _in_quote(self, offset: int, sent: _Sentence) -> bool:
         return any(q.start < offset < q.end for q in sent.quotes)
 
@@ -154,9 +159,11 @@ class _Finder:
                     m.start(), m.end()
                 ):
                     continue
+                if kind == "verb" and not self._at_token_start(m.start()):
+                    continue  # "state" inside "state-of-the-state": no word of its own
                 made = getattr(self, f"_{kind}")(m, sent)
                 if made is not None:
-                    here.append(made)
+                    here.append(replace(made, rule=kind))
                     self._take(made.cue)
                     if made.source is not None:
                         self._take(made.source)
@@ -326,4 +333,10 @@ class _Finder:
 
 def find_attributions(doc: Doc | str, rules: Rules) -> list[Attribution]:
     """Every attribution the rules find in the article, in reading order."""
-    return _Finder(doc if isinstance(doc, Doc) else Doc(doc), rules).run()
+    if not isinstance(doc, Doc):
+        doc = Doc(doc, rules.quote_re, rules.sentence_end_re)
+    if "broad_cues" in rules.behaviour:
+        from newsclaims.preannotate.broad import BroadFinder  # it builds on _Finder
+
+        return BroadFinder(doc, rules).run()
+    return _Finder(doc, rules).run()

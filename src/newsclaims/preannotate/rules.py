@@ -14,8 +14,9 @@ import yaml
 
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.scheme import RELATION_ENDPOINTS, Scheme, load_scheme
+from newsclaims.preannotate import text as text_module
 
-MODEL_VERSION = "rules-2026.11"
+MODEL_VERSION = "rules-2026.12"
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 RULE_FILES = ("labels", "cues", "sources", "entities")
 
@@ -87,6 +88,44 @@ class Rules:
             if (claim, self.label[role]) in by_endpoints
         }
 
+    # --- switches: behaviour a later version adds (absent = the 2026.11 behaviour) ---
+    @functools.cached_property
+    def behaviour(self) -> frozenset[str]:
+        """Names listed under `behaviour:` in cues.yaml; code checks them by name, so an
+        older rule version, which lists none, keeps its output."""
+        return frozenset(self.raw["cues"].get("behaviour") or ())
+
+    @functools.cached_property
+    def quote_re(self) -> re.Pattern[str]:
+        wide = "two_apostrophe_quotes" in self.behaviour
+        return text_module.QUOTE_RE_WIDE if wide else text_module._QUOTE_RE
+
+    @functools.cached_property
+    def sentence_end_re(self) -> re.Pattern[str]:
+        wide = "two_apostrophe_quotes" in self.behaviour
+        return text_module.SENTENCE_END_WIDE if wide else text_module._SENTENCE_END
+
+    @functools.cached_property
+    def verb_class(self) -> dict[str, str]:
+        """lemma -> "speech" (any noun phrase may be its speaker) or "mental" (belief,
+        intention, stance: only a name, a pronoun or a known head noun)."""
+        return {
+            lemma: kind
+            for kind, lemmas in (self.raw["cues"].get("verb_classes") or {}).items()
+            for lemma in lemmas
+        }
+
+    @functools.cached_property
+    def particles(self) -> dict[str, list[str]]:
+        """lemma -> words that join the cue after the verb ("called for", "pointed out")."""
+        return {k: list(v) for k, v in (self.raw["cues"].get("particles") or {}).items()}
+
+    @functools.cached_property
+    def noun_forms(self) -> frozenset[str]:
+        """Verb forms that are as often nouns ("plans", "reports"): as cues they need the
+        speaker test of a mental verb."""
+        return frozenset(w.lower() for w in self.raw["cues"].get("noun_forms") or ())
+
     # --- cues ---
     @functools.cached_property
     def cue_verb_lemma(self) -> dict[str, str]:
@@ -130,6 +169,11 @@ class Rules:
     @functools.cached_property
     def auxiliaries(self) -> frozenset[str]:
         return frozenset(w.lower() for w in self.raw["cues"]["auxiliaries"])
+
+    @functools.cached_property
+    def progressive(self) -> frozenset[str]:
+        """Forms of "be" that join an -ing cue ("is calling for"); rules-2026.12 on."""
+        return frozenset(w.lower() for w in self.raw["cues"].get("progressive") or ())
 
     @functools.cached_property
     def negations(self) -> frozenset[str]:
@@ -194,6 +238,16 @@ class Rules:
     @functools.cached_property
     def inner_links(self) -> frozenset[str]:
         return self._words("inner_links")
+
+    @functools.cached_property
+    def person_heads(self) -> frozenset[str]:
+        """Role nouns of people ("senator", "candidate"); rules-2026.12 on."""
+        return frozenset(w.lower() for w in self.raw["sources"].get("person_heads") or ())
+
+    @functools.cached_property
+    def not_heads(self) -> frozenset[str]:
+        """Function words that end no speaker phrase; rules-2026.12 on."""
+        return frozenset(w.lower() for w in self.raw["sources"].get("not_heads") or ())
 
     @functools.cached_property
     def max_source_words(self) -> int:

@@ -69,6 +69,8 @@ def classify(words: list[Token], rules: Rules, previous_type: str | None) -> str
         return "organization" if _looks_like_org(words, rules) else "person"
     if head_word in rules.organization_heads:
         return "organization"
+    if head_word in rules.person_heads:  # rules-2026.12 on ("the Ohio senator")
+        return "anonymous" if head_word.endswith("s") else "person"
     return None
 
 

@@ -7,7 +7,6 @@ indices into the original string; nothing here copies or normalises the text.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Abbreviations with a dot that do not end a sentence ("U.S.", "Mr.", "Inc.").
@@ -22,6 +21,15 @@ _SENTENCE_END = re.compile(r"[.!?…]+[”\"’)]*(?=\s+[\"“‘(\[A-Z0-9\u00C0
 # Opening and closing double quotes. A straight quote opens when it is not preceded
 # by a word character and closes otherwise.
 _QUOTE_RE = re.compile(r"“[^“”\n]*”|(?<![\w])\"[^\"\n]*\"")
+# rules-2026.12 (`two_apostrophe_quotes`): also two apostrophes on each side, as some
+# newspapers' archives write quotation marks (''We will,'' she said), and a sentence
+# may start with such a mark.
+QUOTE_RE_WIDE = re.compile(
+    r"“[^“”\"\n]*[”\"]|(?<![\w])\"[^\"“”\n]*[\"”]|(?<![\w'])''(?:[^'\n]|'(?!'))+''"
+)
+SENTENCE_END_WIDE = re.compile(
+    r"[.!?…]+[”\"’')]*(?=\s+[\"“‘'(\[A-Z0-9\u00C0-\uFFFF])|\n+"
+)
 
 
 class Token:
@@ -30,11 +38,11 @@ class Token:
 
     __slots__ = ("end", "lower", "start", "text")
 
-    def __init__(self, start: int, end: int, text: str) -> None:
+    def __init__(self, start: int, end: int, text: str, lower: str | None = None) -> None:
         self.start = start
         self.end = end
         self.text = text
-        self.lower = text.lower()
+        self.lower = text.lower() if lower is None else lower
 
     def __repr__(self) -> str:
         return f"Token({self.start}, {self.end}, {self.text!r})"
@@ -44,10 +52,11 @@ class Token:
 class Quote:
     start: int  # offset of the opening quotation mark
     end: int  # offset after the closing quotation mark
+    width: int = 1  # characters in each mark (2 for '')
 
     @property
     def inner(self) -> tuple[int, int]:
-        return self.start + 1, self.end - 1
+        return self.start + self.width, self.end - self.width
 
 
 def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
@@ -55,62 +64,53 @@ def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     return [Token(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text, start, stop)]
 
 
-class LazyTokens(Sequence[Token]):
-    """The tokens of a Doc as a sequence whose Token objects are built on first access:
-    the entity scan reads the plain columns (starts, texts, lowers) of all ~500 tokens
-    of an article, the attribution rules only the few dozen around a cue."""
-
-    __slots__ = ("_doc", "_made")
-
-    def __init__(self, doc: Doc) -> None:
-        self._doc = doc
-        self._made: dict[int, Token] = {}
-
-    def __len__(self) -> int:
-        return len(self._doc.starts)
-
-    def _one(self, i: int) -> Token:
-        made = self._made.get(i)
-        if made is None:
-            doc = self._doc
-            made = self._made[i] = Token(doc.starts[i], doc.ends[i], doc.texts[i])
-        return made
-
-    def __getitem__(self, index):  # type: ignore[override]
-        if isinstance(index, slice):
-            return [self._one(i) for i in range(*index.indices(len(self)))]
-        return self._one(index if index >= 0 else len(self) + index)
-
-
 class Doc:
     """One article's text with its tokens, quotations and sentences, computed once and
     shared by the attribution, outlet-voice and entity rules."""
 
-    __slots__ = ("ends", "lowers", "quotes", "sentences", "starts", "text", "texts", "tokens")
+    __slots__ = ("_tokens", "ends", "lowers", "quotes", "sentences", "starts", "text", "texts")
 
-    def __init__(self, text: str) -> None:
+    def __init__(
+        self, text: str, quote_re: re.Pattern[str] = _QUOTE_RE,
+        sentence_end: re.Pattern[str] = _SENTENCE_END,
+    ) -> None:
         self.text = text
         spans = [m.span() for m in TOKEN_RE.finditer(text)]
         self.starts = [s for s, _ in spans]
         self.ends = [e for _, e in spans]
         self.texts = [text[s:e] for s, e in spans]
         self.lowers = [t.lower() for t in self.texts]
-        self.tokens = LazyTokens(self)
-        self.quotes = quotes(text)
-        self.sentences = sentences(text, self.quotes)
+        self._tokens: list[Token] | None = None
+        self.quotes = quotes(text, quote_re)
+        self.sentences = sentences(text, self.quotes, sentence_end)
+
+    @property
+    def tokens(self) -> list[Token]:
+        """Token objects, built on first use: the entity scan reads only the plain
+        columns (starts, texts, lowers); the attribution rules index tokens hundreds of
+        times per article, which a plain list serves fastest."""
+        if self._tokens is None:
+            columns = zip(self.starts, self.ends, self.texts, self.lowers, strict=True)
+            self._tokens = [Token(s, e, t, low) for s, e, t, low in columns]
+        return self._tokens
 
 
-def quotes(text: str) -> list[Quote]:
-    return [Quote(m.start(), m.end()) for m in _QUOTE_RE.finditer(text)]
+def quotes(text: str, quote_re: re.Pattern[str] = _QUOTE_RE) -> list[Quote]:
+    return [
+        Quote(m.start(), m.end(), 2 if text.startswith("''", m.start()) else 1)
+        for m in quote_re.finditer(text)
+    ]
 
 
-def sentences(text: str, quoted: list[Quote]) -> list[tuple[int, int]]:
+def sentences(
+    text: str, quoted: list[Quote], sentence_end: re.Pattern[str] = _SENTENCE_END
+) -> list[tuple[int, int]]:
     """Sentence spans (start, end) without their trailing whitespace; never split
     inside a quotation, so a quoted passage of several sentences stays with its cue."""
     spans: list[tuple[int, int]] = []
     start = 0
     qi = 0
-    for m in _SENTENCE_END.finditer(text):
+    for m in sentence_end.finditer(text):
         cut = m.end()
         while qi < len(quoted) and quoted[qi].end <= cut:
             qi += 1
