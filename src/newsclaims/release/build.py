@@ -99,14 +99,26 @@ def build_tables(
 
 def _add_region_tables(tables: dict[str, pa.Table], regions: dict[str, pa.Table]) -> None:
     """DuckDB's region tables beside the rows the pass parsed (majority merges), in the
-    builders' column order and types; the annotations' region and relation counts."""
+    builders' column order; the annotations' region and relation counts.
+
+    Columns whose values repeat (article ids, labels, pseudonyms, splits: those written
+    dictionary-encoded) are held dictionary-encoded: a quarter of their memory on the
+    100,000-task release. `tables.write_sorted_splits` sorts and encodes by value."""
     for name in ("annotation_spans", "spans", "relations", "claims"):
         schema = tables[name].schema
-        flat = regions[name]
-        conformed = pa.Table.from_arrays(
-            [flat.column(column).cast(field.type) for column, field in
-             zip(schema.names, schema, strict=True)], schema=schema)
-        tables[name] = pa.concat_tables([conformed, tables[name]])
+        flat = regions.pop(name)
+        parts = [flat.select(schema.names), tables[name]]
+        del flat
+        columns = []
+        for field in schema:
+            chunks = [part.column(field.name).cast(field.type) for part in parts]
+            column = pa.chunked_array([c for chunked in chunks for c in chunked.chunks],
+                                      field.type)
+            if field.name == "article_id" or field.name in _DICTIONARY_COLUMNS[name]:
+                column = column.dictionary_encode()
+            columns.append(column)
+        tables[name] = pa.table(columns, names=schema.names)
+        pa.default_memory_pool().release_unused()
     annotations = tables["annotations"]
     for column, counts in (("n_regions", regions["region_counts"]),
                            ("n_relations", regions["relation_counts"])):
@@ -121,6 +133,13 @@ def _add_region_tables(tables: dict[str, pa.Table], regions: dict[str, pa.Table]
         annotations = annotations.set_column(index, annotations.schema.field(index),
                                              values.cast(pa.int32()))
     tables["annotations"] = annotations
+
+
+# The columns each region table writes dictionary-encoded (from its record schema).
+_DICTIONARY_COLUMNS = {
+    name: {f.name for f in spec.schema if pa.types.is_dictionary(f.type)}
+    for name, spec in table_specs().items()
+}
 
 
 class _Pass:

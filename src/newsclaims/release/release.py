@@ -311,30 +311,36 @@ def write_release(
     folder: Path, built: Built, *, version: Version, created: str, export_path: Path,
     scheme: Scheme, rule: dict[str, Any], changes: dict[str, Any], notes: str | None,
 ) -> dict[str, Any]:
-    """Write every file of a release into `folder`; return the manifest."""
+    """Write every file of a release into `folder`; return the manifest. Each table is
+    dropped from `built` once written, so memory shrinks as the files appear."""
     from newsclaims.release.card import write_card, write_charts
     from newsclaims.release.croissant import write_croissant
-    from newsclaims.release.manifest import build_manifest, file_entry, tally
+    from newsclaims.release.manifest import build_manifest, file_entry, table_summary, tally
 
     files: list[dict[str, Any]] = []
     table_files: dict[str, dict[str, str]] = {}
     specs = table_specs()
-    for name, table in built.tables.items():
+    counts = tally(built.tables, scheme)
+    summary = table_summary(built.tables)
+    for name in list(built.tables):
+        table = built.tables.pop(name)
         relatives = {split: f"{name}/{split}.parquet" for split in SPLITS}
         rows = write_sorted_splits(table, specs[name],
                                    {split: folder / rel for split, rel in relatives.items()})
+        del table
+        pa.default_memory_pool().release_unused()
         table_files[name] = relatives
         files.extend(file_entry(folder, rel, rows=rows[split], table=name, split=split)
                      for split, rel in relatives.items())
     (folder / "label_config.xml").write_text(scheme.config_xml, encoding="utf-8")
     files.append(file_entry(folder, "label_config.xml"))
-    counts = tally(built.tables, scheme)
     for relative in write_charts(folder, counts, scheme):
         files.append(file_entry(folder, relative))
     manifest = build_manifest(
         version=version, created=created, generator=__version__, export_path=export_path,
         export_sha256=sha256_file(export_path), scheme=scheme, rule=rule, built=built,
-        counts=counts, table_files=table_files, changes=changes, notes=notes, files=files,
+        summary=summary, counts=counts, table_files=table_files, changes=changes, notes=notes,
+        files=files,
     )
     write_card(folder, manifest, scheme)
     files.append(file_entry(folder, "README.md"))

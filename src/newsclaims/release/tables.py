@@ -231,7 +231,7 @@ def write_sorted_splits(table: pa.Table, spec: TableSpec, paths: dict[str, Path]
     """
     order = _sort_indices(table, spec.sort)
     dictionaries = {
-        index: pc.drop_null(pc.unique(table.column(index).take(order)))
+        index: pc.drop_null(pc.unique(_plain(table.column(index)).take(order)))
         for index, field in enumerate(spec.schema) if pa.types.is_dictionary(field.type)
     }
     splits = table.column("split").take(order)
@@ -258,8 +258,8 @@ def _sort_indices(table: pa.Table, keys: Iterable[str]) -> pa.Array:
     keys = list(keys)
     if not table.num_rows:
         return pa.array([], pa.uint64())
-    indices = pc.sort_indices(table.select(keys),
-                              sort_keys=[(key, "ascending", "at_end") for key in keys])
+    plain = pa.table({key: _plain(table.column(key)) for key in keys})
+    indices = pc.sort_indices(plain, sort_keys=[(key, "ascending", "at_end") for key in keys])
     return indices if isinstance(indices, pa.Array) else indices.combine_chunks()
 
 
@@ -268,9 +268,18 @@ def _as_written(column: pa.ChunkedArray, field: pa.Field) -> pa.ChunkedArray:
     return column if column.type == field.type else column.cast(field.type)
 
 
+def _plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A column held dictionary-encoded in memory as its plain values (sorting and the
+    written dictionaries go by value, whatever each chunk's dictionary holds)."""
+    if pa.types.is_dictionary(column.type):
+        return column.cast(column.type.value_type)
+    return column
+
+
 def _encode(column: pa.ChunkedArray, dictionary: pa.Array) -> pa.Array:
     """Plain strings as a dictionary column over `dictionary` (nulls stay null)."""
-    indices = pc.index_in(column.combine_chunks(), value_set=dictionary).cast(pa.int32())
+    indices = pc.index_in(_plain(column).combine_chunks(),
+                          value_set=dictionary).cast(pa.int32())
     return pa.DictionaryArray.from_arrays(indices, dictionary)
 
 
