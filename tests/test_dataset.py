@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import newsclaims
+from newsclaims.core.scheme import load_scheme
 from newsclaims.ingest.ingest import ingest
 from newsclaims.release.release import release
 from newsclaims.release.verify import verify
@@ -88,8 +89,10 @@ def test_v0_2_0_rebuilds_byte_for_byte(tmp_path: Path):
     for name in (".annotator-salt", "splits.json"):
         shutil.copy(DATASET / name, rebuilt / name)
     shutil.copytree(V010, rebuilt / "v0.1.0")
+    # A release records the label config it was made with; the layout of today's may differ.
+    scheme = load_scheme(V020 / "label_config.xml")
     made = release(source_export(), version="0.2.0", dataset_dir=rebuilt,
-                   notes=_notes_of(V020))
+                   notes=_notes_of(V020), scheme=scheme)
     assert made.ok, made.problems
     assert tree_digest(rebuilt / "v0.2.0") == tree_digest(V020)
     assert (rebuilt / "CHANGELOG.md").read_bytes() == (DATASET / "CHANGELOG.md").read_bytes()
