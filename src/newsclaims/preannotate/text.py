@@ -85,11 +85,12 @@ class Doc:
         sentence_end: re.Pattern[str] = _SENTENCE_END,
     ) -> None:
         self.text = text
-        spans = [m.span() for m in TOKEN_RE.finditer(text)]
-        self.starts = [s for s, _ in spans]
-        self.ends = [e for _, e in spans]
-        self.texts = [text[s:e] for s, e in spans]
-        self.lowers = [t.lower() for t in self.texts]
+        # Columns by map over the match objects: no Python bytecode per token.
+        found = list(TOKEN_RE.finditer(text))
+        self.starts = list(map(re.Match.start, found))
+        self.ends = list(map(re.Match.end, found))
+        self.texts = list(map(re.Match.group, found))
+        self.lowers = list(map(str.lower, self.texts))
         self._tokens: list[Token] | None = None
         self.quotes = quotes(text, quote_re)
         self.sentences = sentences(text, self.quotes, sentence_end)
