@@ -223,7 +223,9 @@ class _Finder:
         if first > sent.first and toks[first - 1].lower in _NOUN_MARKERS:
             return None  # "the report", "its findings": a noun, not a reporting verb
         cue_start, cue_end = toks[first].start, m.end()
-        if m.end() < sent.end and toks[verb + 1].lower in ("by", "of"):
+        # The sentence may end in characters that are no token (e.g. "\x1f", a space
+        # to re but not to `trim`): then no token follows the verb.
+        if m.end() < sent.end and verb + 1 < len(toks) and toks[verb + 1].lower in ("by", "of"):
             return None  # "a report by", "claims of": a noun
         if lemma in rules.audience_lemmas:
             cue_end = self._audience_end(verb + 1, cue_end, sent)
