@@ -17,7 +17,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from newsclaims import __version__
+import newsclaims
 
 # Verb -> one-line summary, in pipeline order. Each module named here exposes
 # `register(app)`.
@@ -110,7 +110,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"newsclaims {__version__}")
+        typer.echo(f"newsclaims {newsclaims.__version__}")
         raise typer.Exit()
 
 
