@@ -57,6 +57,7 @@ class FeatureExtractor:
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
         self._lexical: dict[str, list[str]] = {}
+        self._word: dict[str, tuple[list[str], list[list[str]]]] = {}
 
     def lexical(self, lower: str) -> list[str]:
         """What the rules' word lists say about a word (lower case)."""
@@ -101,46 +102,50 @@ class FeatureExtractor:
             if first < last:
                 yield Sequence(first, last, self._sentence(doc, first, last, quoted, ruled))
 
+    def word(self, text: str, lower: str) -> tuple[list[str], list[list[str]]]:
+        """Features of a word of its own, and those it gives a neighbour at each
+        distance of `_NEAR` (cached per distinct word)."""
+        found = self._word.get(text)
+        if found is None:
+            shape = _shape(text)
+            lex = self.lexical(lower)
+            own = ["b", "w=" + lower, "sh=" + shape, "s3=" + lower[-3:], "p3=" + lower[:3], *lex]
+            if text[0].isupper():
+                own.append("cap")
+            near = [[f"{d}{x}" for x in lex] + [f"sh{d}=" + shape] for d in _NEAR]
+            found = self._word[text] = (own, near)
+        return found
+
     def _sentence(self, doc: Doc, a: int, b: int, quoted: bytearray,
                   ruled: bytearray) -> list[list[str]]:
-        starts, texts, lowers = doc.starts, doc.texts, doc.lowers
-        lex = [self.lexical(lowers[i]) for i in range(a, b)]
-        shapes = [_shape(texts[i]) for i in range(a, b)]
+        starts, lowers = doc.starts, doc.lowers
+        words = [self.word(doc.texts[i], lowers[i]) for i in range(a, b)]
         rule = [_RULE_NAMES[ruled[starts[i]]] for i in range(a, b)]
-        cues = [i for i in range(a, b) if "cue" in lex[i - a]]
+        cues = [i for i in range(a, b) if "cue" in self.lexical(lowers[i])]
         has_quote = any(quoted[starts[i]] for i in range(a, b))
+        n = b - a
         out = []
         for i in range(a, b):
             k = i - a
             low = lowers[i]
-            f = ["b", "w=" + low, "sh=" + shapes[k], "s3=" + low[-3:], "p3=" + low[:3],
-                 "r=" + rule[k]]
-            f += lex[k]
-            if texts[i][0].isupper():
-                f.append("cap")
-            if i == a:
+            f = [*words[k][0], "r=" + rule[k]]
+            if k == 0:
                 f.append("BOS")
-            if i == b - 1:
+            if k == n - 1:
                 f.append("EOS")
             if quoted[starts[i]]:
                 f.append("inq")
             if has_quote:
                 f.append("sq")
             for d in _WINDOW:
-                j = k + d
-                if 0 <= j < b - a:
-                    f.append(f"w{d}=" + lowers[a + j])
-                else:
-                    f.append(f"w{d}=<>")
-            for d in _NEAR:
-                j = k + d
-                if 0 <= j < b - a:
-                    f += [f"{d}{x}" for x in lex[j]]
-                    f.append(f"sh{d}=" + shapes[j])
+                f.append(f"w{d}=" + (lowers[i + d] if 0 <= k + d < n else "<>"))
+            for slot, d in enumerate(_NEAR):
+                if 0 <= k + d < n:
+                    f += words[k + d][1][slot]
             if k > 0:
                 f.append("bg-=" + lowers[i - 1] + "|" + low)
                 f.append("r-1=" + rule[k - 1])
-            if i < b - 1:
+            if k < n - 1:
                 f.append("bg+=" + low + "|" + lowers[i + 1])
                 f.append("r+1=" + rule[k + 1])
             p = bisect.bisect_left(cues, i)
