@@ -18,7 +18,7 @@ import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from newsclaims.preannotate.attribution import find_attributions
+from newsclaims.preannotate.attribution import Attribution
 from newsclaims.preannotate.rules import Rules
 from newsclaims.preannotate.text import Doc
 
@@ -80,27 +80,29 @@ class FeatureExtractor:
         self._lexical[lower] = found
         return found
 
-    def rule_regions(self, doc: Doc) -> bytearray:
+    @staticmethod
+    def rule_regions(doc: Doc, ruled: list[Attribution]) -> bytearray:
         """Per character: 0, or the code of the rules' CLAIM/SOURCE/CUE region there."""
         codes = bytearray(len(doc.text) + 1)
-        for found in find_attributions(doc, self.rules):
+        for found in ruled:
             for region in (found.claim, found.source, found.cue):
                 if region is not None:
                     code = _RULE_CODES[region.role]
                     codes[region.start : region.end] = bytes([code]) * (region.end - region.start)
         return codes
 
-    def sequences(self, doc: Doc) -> Iterator[Sequence]:
-        """One Sequence per sentence that holds a token."""
+    def sequences(self, doc: Doc, ruled: list[Attribution]) -> Iterator[Sequence]:
+        """One Sequence per sentence that holds a token; `ruled` is what the rules of
+        this version find in `doc` (`find_attributions`)."""
         quoted = bytearray(len(doc.text) + 1)
         for q in doc.quotes:
             quoted[q.start : q.end] = b"\x01" * (q.end - q.start)
-        ruled = self.rule_regions(doc)
+        codes = self.rule_regions(doc, ruled)
         starts = doc.starts
         for s, e in doc.sentences:
             first, last = bisect.bisect_left(starts, s), bisect.bisect_left(starts, e)
             if first < last:
-                yield Sequence(first, last, self._sentence(doc, first, last, quoted, ruled))
+                yield Sequence(first, last, self._sentence(doc, first, last, quoted, codes))
 
     def word(self, text: str, lower: str) -> tuple[list[str], list[list[str]]]:
         """Features of a word of its own, and those it gives a neighbour at each

@@ -10,8 +10,13 @@ attributions mostly are (91% of contents share a sentence with their cue):
   “…”"), and is left out otherwise;
 - a CUE takes the nearest SOURCE of its sentence, the same way; none when the
   sentence has none ("reportedly");
-- a CUE no CONTENT took is kept alone (an annotator links or removes it); a SOURCE
-  no CUE took is left out.
+- where the tagger's cue overlaps a cue of the rules, the rules' links fill what
+  the tagged spans lack: a cue no tagged CONTENT took takes the rules' content and
+  source, an attribution without a SOURCE the rules' source (the tagger decides which
+  cues there are; the rules, which are right about 94% of the links of the cues they
+  find, say what a cue holds);
+- a CUE left without content after that is kept alone (an annotator links or removes
+  it); a SOURCE no CUE took is left out.
 
 The choices come from the same small rules `import brat` uses for a corpus without
 them (`newsclaims.ingest.brat_infer`): `attribution_type` from the quotation marks,
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 
 from newsclaims.ingest.brat_infer import attribution_types, source_type
 from newsclaims.preannotate.attribution import Attribution, Region, claim_certainty
@@ -31,6 +37,7 @@ from newsclaims.preannotate.tagger import TaggedSpan
 from newsclaims.preannotate.text import Doc
 
 RULE = "tagger"  # named in warnings about a region left out
+RULE_ADOPTED = "tagger+rules"  # a tagged cue with the rules' content or source
 _AFTER_PENALTY = 0.5
 _SCORES = {"claim": 0.6, "source": 0.6, "cue": 0.7}
 
@@ -82,10 +89,46 @@ class _Linker:
             and "\n" not in self.text[sentences[before][1] : sentences[after][0]])
 
 
-def link(doc: Doc, spans: list[TaggedSpan], rules: Rules) -> tuple[list[Attribution],
-                                                                     list[Region]]:
-    """The attributions the tagged spans make, in reading order, and the cues no content
-    took."""
+def link(doc: Doc, spans: list[TaggedSpan], ruled: list[Attribution],
+         rules: Rules) -> tuple[list[Attribution], list[Region]]:
+    """The attributions the tagged spans make (completed from what the rules found,
+    `ruled`), in reading order, and the cues no content took."""
+    found, lone = _link_tagged(doc, spans, rules)
+    return _adopt(found, lone, ruled)
+
+
+def _overlaps(a: Region, b: Region) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _adopt(found: list[Attribution], lone: list[Region],
+           ruled: list[Attribution]) -> tuple[list[Attribution], list[Region]]:
+    """The rules' source for a tagged attribution without one, and the rules' content
+    and source for a lone tagged cue, where the rules have a cue overlapping it."""
+    def ruled_for(cue: Region) -> Attribution | None:
+        return next((r for r in ruled if r.cue is not None and _overlaps(r.cue, cue)), None)
+
+    completed = []
+    for attribution in found:
+        if attribution.source is None and attribution.cue is not None:
+            match = ruled_for(attribution.cue)
+            if match is not None and match.source is not None:
+                attribution = replace(attribution, source=match.source, rule=RULE_ADOPTED)
+        completed.append(attribution)
+    still_lone = []
+    for cue in lone:
+        match = ruled_for(cue)
+        if match is None:
+            still_lone.append(cue)
+        else:
+            completed.append(replace(match, cue=cue, extra_cues=(), rule=RULE_ADOPTED))
+    completed.sort(key=lambda a: (a.claim.start, a.claim.end))
+    return completed, still_lone
+
+
+def _link_tagged(doc: Doc, spans: list[TaggedSpan],
+                 rules: Rules) -> tuple[list[Attribution], list[Region]]:
+    """Attributions from the tagged spans alone, and the cues no content took."""
     linker = _Linker(doc, rules)
     by_sentence: dict[int, dict[str, list[TaggedSpan]]] = defaultdict(
         lambda: {"claim": [], "source": [], "cue": []})

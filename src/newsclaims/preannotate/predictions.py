@@ -177,10 +177,9 @@ def preannotate(
     text = article["text"]
     doc = Doc(text, rules.quote_re, rules.sentence_end_re)
     builder = _ResultBuilder(text, rules)
-    if model is None:
-        triples, lone_cues = find_attributions(doc, rules), []
-    else:
-        triples, lone_cues = link(doc, model.tag(doc), rules)
+    triples, lone_cues = find_attributions(doc, rules), []
+    if model is not None:
+        triples, lone_cues = link(doc, model.tag(doc, triples), triples, rules)
     for found in triples:
         builder.attribution(found)
     for cue in lone_cues:

@@ -24,6 +24,7 @@ from typing import Any
 
 from newsclaims.core.atomic import atomic_write_bytes
 from newsclaims.core.errors import NewsclaimsError
+from newsclaims.preannotate.attribution import Attribution
 from newsclaims.preannotate.features import FEATURE_SET, FeatureExtractor
 from newsclaims.preannotate.rules import Rules, load_rules
 from newsclaims.preannotate.text import Doc
@@ -85,10 +86,11 @@ class TaggerModel:
             raise NewsclaimsError(f"{path}: the model has tags {sorted(labels - known)}, "
                                   f"not those of {TAGGER_VERSION}")
 
-    def tag(self, doc: Doc) -> list[TaggedSpan]:
-        """The spans the CRF tags in `doc`, sentence by sentence, in reading order."""
+    def tag(self, doc: Doc, ruled: list[Attribution]) -> list[TaggedSpan]:
+        """The spans the CRF tags in `doc`, sentence by sentence, in reading order;
+        `ruled` is what this model's rules found in `doc` (a feature)."""
         spans: list[TaggedSpan] = []
-        for number, sequence in enumerate(self.features.sequences(doc)):
+        for number, sequence in enumerate(self.features.sequences(doc, ruled)):
             tags = self._tagger.tag(sequence.features)
             spans += _spans(tags, sequence.first, number)
         return spans

@@ -29,6 +29,7 @@ from newsclaims.core.errors import NewsclaimsError, Problem, Severity
 from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.export.convert import parse_result
 from newsclaims.export.reader import iter_tasks
+from newsclaims.preannotate.attribution import find_attributions
 from newsclaims.preannotate.features import FEATURE_SET, FeatureExtractor
 from newsclaims.preannotate.rules import MODEL_VERSION, load_rules
 from newsclaims.preannotate.tagger import ROLE_TAGS, TAGGER_VERSION, write_model
@@ -37,7 +38,7 @@ from newsclaims.review.gold import choose_gold
 
 GOLD_FILE = "gold.json"  # what `import brat` writes into its output folder
 # CRFsuite L-BFGS settings (chosen on PolNeAR train/dev, docs/preannotation.md).
-DEFAULTS = {"c1": 0.05, "c2": 0.01, "max_iterations": 150, "min_freq": 2}
+DEFAULTS = {"c1": 0.05, "c2": 0.01, "max_iterations": 150, "min_freq": 1}
 
 
 @dataclass(slots=True)
@@ -140,7 +141,7 @@ def _add_task(task: dict[str, Any], trainer: Any, features: FeatureExtractor, ru
                                        region_id=problem.region_id, **where))
     doc = Doc(text, rules.quote_re, rules.sentence_end_re)
     tags = gold_tags(doc, parsed.spans, tag_of)
-    for sequence in features.sequences(doc):
+    for sequence in features.sequences(doc, find_attributions(doc, rules)):
         trainer.append(sequence.features, tags[sequence.first : sequence.last])
         report.counts["sequences"] += 1
         report.counts["tokens"] += sequence.last - sequence.first
