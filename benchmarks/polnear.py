@@ -44,7 +44,8 @@ def run(corpus: Path, out: Path, model_version: str) -> dict[str, Any]:
         except NewsclaimsError as exc:  # a rules bug: count it, score the article as empty
             failures.append(str(exc))
     preannotate_seconds = time.perf_counter() - started
-    scores = evaluate(imported.tasks, predictions)
+    scores = evaluate(imported.tasks, predictions, attributed_only=True)  # no outlet voice
+    scores["problems"] = _by_code(scores["problems"])
     return {
         "corpus": str(corpus),
         "import": {"seconds": round(import_seconds, 2), "counts": dict(sorted(
@@ -88,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     for failure in pre["failed"]:
         print(f"  {failure}")
     print(format_table(result["evaluate"]))
+    print(f"evaluate problems: {result['evaluate']['problems']}")
     return 0
 
 

@@ -16,6 +16,10 @@ import fcntl
 import os
 import shutil
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -150,3 +154,28 @@ def fresh_project(studio: RunningStudio, project_title: str) -> Iterator[Project
     yield project
     with contextlib.suppress(Exception):
         studio.client().projects.delete(id=project.id)
+
+
+@pytest.fixture(scope="session")
+def ml_backend() -> Iterator[str]:
+    """`newsclaims backend` on a free port of 127.0.0.1, for the session: its URL."""
+    port = os_free_port()
+    url = f"http://127.0.0.1:{port}"
+    newsclaims = str(Path(sys.executable).with_name("newsclaims"))
+    proc = subprocess.Popen([newsclaims, "backend", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"newsclaims backend did not start on {url}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

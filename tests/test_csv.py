@@ -110,3 +110,19 @@ def test_any_cells_round_trip(rows: list[tuple[str, str]], writer: str) -> None:
         pacsv.write_csv(pa.Table.from_pylist(records), sink)
         data = sink.getvalue()
     assert _cells(data) == records
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_old_mac_line_ends_find_the_header_and_its_delimiter(delimiter: str) -> None:
+    data = f"title{delimiter}text\rHarbour{delimiter}The port will close.\r".encode()
+    assert _cells(data) == [{"title": "Harbour", "text": "The port will close."}]
+
+
+@pytest.mark.parametrize("data", [
+    b"\rtitle,text\nA,The port will close.\n",  # a blank first line ending in CR
+    b'"title,te\rxt\nA,B\n',  # a header cut inside a quoted cell
+])
+def test_an_odd_first_line_is_a_problem_not_a_traceback(data: bytes) -> None:
+    result = read_csv(data, "r.csv")
+    assert result.articles == [] and [p.code for p in result.problems] in (
+        ["csv-no-text-column"], ["article-empty"])

@@ -41,7 +41,7 @@ def _prediction(result: list[dict]) -> dict:
 def test_identical_prediction_scores_one_everywhere() -> None:
     report = evaluate([_task(GOLD)], [_prediction(GOLD)])
     for label in ("CLAIM", "SOURCE", "CUE"):
-        for match in ("exact", "overlap"):
+        for match in ("exact", "overlap", "one_to_one"):
             assert report["labels"][label][match]["f1"] == 1.0
     assert report["triples"] == {"gold": 2, "correct": 2, "accuracy": 1.0}
     assert report["choices"]["attribution_type"]["accuracy"] == 1.0
@@ -55,8 +55,9 @@ def test_shifted_span_counts_for_overlap_not_exact() -> None:
     predicted += [relation("p1", "s1", "source"), relation("p1", "q1", "cue")]
     report = evaluate([_task(GOLD)], [_prediction(predicted)])
     claim = report["labels"]["CLAIM"]
-    assert claim["exact"]["tp"] == 1 and claim["exact"]["recall"] == 0.5
-    assert claim["overlap"]["tp"] == 2 and claim["overlap"]["recall"] == 1.0
+    assert claim["exact"]["gold_matched"] == 1 and claim["exact"]["recall"] == 0.5
+    assert claim["overlap"]["gold_matched"] == 2 and claim["overlap"]["recall"] == 1.0
+    assert claim["one_to_one"]["gold_matched"] == 2
     assert report["triples"]["correct"] == 2
     assert report["choices"]["attribution_type"] == {"matched": 2, "agree": 1, "accuracy": 0.5}
 

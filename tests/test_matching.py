@@ -12,6 +12,7 @@ from newsclaims.review.matching import (
     one_to_one_pairs,
     overlaps,
     prf,
+    reference_matched,
 )
 
 GOLD = [(0, 10)]
@@ -96,3 +97,19 @@ def test_precision_is_the_candidates_and_recall_the_references() -> None:
     assert scores["precision"] == pytest.approx(1 / 3)
     assert scores["recall"] == 0.75
     assert scores["f1"] == pytest.approx(6 / 13)
+
+
+def test_reference_matched_names_the_spans_behind_the_first_count() -> None:
+    reference = [(0, 10), (20, 30), (40, 50)]
+    candidate = [(0, 10), (5, 25), (8, 9)]
+    # exact: only (0, 10); any overlap: (0, 10) and (20, 30); one to one: (0, 10) pairs
+    # with itself (overlap 10), (20, 30) with (5, 25) (overlap 5), (8, 9) is left over
+    assert reference_matched(exact, reference, candidate) == [True, False, False]
+    assert reference_matched(any_overlap, reference, candidate) == [True, True, False]
+    assert reference_matched(one_to_one, reference, candidate) == [True, True, False]
+    for policy in (exact, any_overlap, one_to_one):
+        assert sum(reference_matched(policy, reference, candidate)) == policy(
+            reference, candidate)[0]
+    assert reference_matched(one_to_one, [(0, 10)], [(0, 4), (6, 10)]) == [True]
+    with pytest.raises(ValueError):
+        reference_matched(lambda r, c: (0, 0), reference, candidate)

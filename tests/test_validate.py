@@ -47,6 +47,7 @@ CASES = {
     "attributed-without-link": [(E, "attributed-without-link", 1, A1, 11, "c3")],
     "quote-without-marks": [(W, "quote-without-marks", 1, A1, 11, "c2")],
     "region-duplicate": [(W, "region-duplicate", 1, A1, 11, "e2b")],
+    "region-id-duplicate": [(E, "region-id-duplicate", 1, A1, 11, "e1")],
     "article-id-mismatch": [(E, "article-id-mismatch", 2, "0123456789abcdef", None, None)],
     "prediction-problem": [(W, "label-unknown", 1, A1, None, "e2")],
 }

@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "preannotate": "Suggest CLAIM/SOURCE/CUE regions and entities as Label Studio predictions.",
     "push": "Validate, ensure the project from label_config.xml, import what is not there yet.",
     "studio": "Run a local Label Studio (127.0.0.1, SQLite under .labelstudio/).",
+    "backend": "Serve the rule-based suggestions to Label Studio as an ML backend.",
     "pull": "Export every task (annotations, full predictions) as native JSON + .meta.json.",
     "validate": "Check an export against the schema and the annotation rules "
                 "(docs/validation.md).",
@@ -48,8 +49,9 @@ _MODULES = {"import": "import_brat"}
 
 HELP = """Claims and their attribution in news, from raw articles to versioned datasets.
 
-Pipeline: ingest -> preannotate -> push -> (annotate in `studio`) -> pull -> validate
--> agreement / adjudicate -> evaluate -> release -> verify.
+Pipeline: ingest -> preannotate -> push -> (annotate in `studio`, with suggestions
+from `backend`) -> pull -> validate -> agreement / adjudicate -> evaluate -> release
+-> verify.
 
 Exit codes: 0 fine, 1 the data has problems (listed), 2 the command could not run."""
 

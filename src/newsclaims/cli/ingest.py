@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from newsclaims.cli._help import Command
-from newsclaims.cli._output import finish, handle_errors
+from newsclaims.cli._output import Note, finish, handle_errors
+from newsclaims.core.atomic import remove_dead_temps
 from newsclaims.core.errors import summarize
 from newsclaims.core.reading import read_text
 from newsclaims.ingest.ingest import ingest, parse_debris_rules, write_articles
@@ -46,12 +47,15 @@ def ingest_command(
         rules = parse_debris_rules(read_text(debris, "debris rules"), str(debris))
     show_progress = sys.stderr.isatty() if progress is None else progress
     result = ingest(paths, debris_rules=rules, exclude=[output], progress=show_progress)
+    cleaned = remove_dead_temps(output.absolute().parent)  # an interrupted run's leftovers
     written = write_articles(output, result.articles)
     counts = summarize(result.problems)
+    notes = [Note(f"ingest: removed {path}, left by an interrupted run") for path in cleaned]
     finish(result.problems, json_out=as_json, document={
         "output": str(output), "articles": written, "duplicates": result.duplicates,
         "files": result.files, "debris_lines": result.debris_lines,
-    }, after=[
+        "cleaned": [str(path) for path in cleaned],
+    }, before=notes, after=[
         f"wrote {_plural(written, 'article')} to {output} from {_plural(result.files, 'file')}"
         f"; {_plural(result.duplicates, 'duplicate')}; "
         f"{_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}; "

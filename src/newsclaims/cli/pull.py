@@ -26,8 +26,11 @@ def pull(
     """Export every task (annotations, full predictions) as native JSON + .meta.json."""
     result = pull_export(out_dir, project_title=project)
     if json_out:
-        emit_json({"export": str(result.path), "meta": str(result.meta_path), **result.meta})
+        emit_json({"export": str(result.path), "meta": str(result.meta_path), **result.meta,
+                   "cleaned": [str(path) for path in result.cleaned]})
     else:
+        for path in result.cleaned:
+            typer.echo(f"pull: removed {path}, left by an interrupted pull", err=True)
         meta = result.meta
         typer.echo(
             f"pull: {result.path} ({meta['task_count']} tasks, "

@@ -1,4 +1,4 @@
-"""`newsclaims studio start|stop|status`: the local Label Studio server."""
+"""`newsclaims studio start|stop|status|connect-backend`: the local Label Studio server."""
 
 from __future__ import annotations
 
@@ -59,6 +59,29 @@ def status(json_out: bool = typer.Option(False, "--json", help="Machine-readable
     else:
         typer.echo("down" + (f" (last at {info.url})" if info.url else ""))
     raise typer.Exit(int(ExitCode.OK if info.up else ExitCode.DATA_PROBLEMS))
+
+
+@studio_app.command("connect-backend", cls=Command)
+@handle_errors
+def connect_backend(
+    url: Annotated[
+        str, typer.Argument(help="Where `newsclaims backend` listens (default: http://127.0.0.1:9090).")
+    ] = "http://127.0.0.1:9090",
+    project: Annotated[str, typer.Option("--project", help="Project title.")] = "newsclaims",
+    interactive: Annotated[
+        bool, typer.Option("--interactive", help="Also offer interactive pre-annotation.")
+    ] = False,
+) -> None:
+    """Register `newsclaims backend` on the project, so opened tasks get suggestions."""
+    from newsclaims.studio.client import connect  # the SDK only for this command
+    from newsclaims.studio.ml_backend import connect_backend as link
+
+    done = link(connect(), url=url, project_title=project, interactive=interactive)
+    verb = "connected" if done.created else "updated"
+    typer.echo(f"{verb} {url} to project {project!r} (id {done.project_id}): "
+               f"{done.state or '?'}, model_version {done.model_version or '?'}")
+    if done.others:
+        typer.echo(f"note: the project has other ML backends too: {', '.join(done.others)}")
 
 
 def register(app: typer.Typer) -> None:

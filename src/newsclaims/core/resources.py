@@ -1,5 +1,5 @@
-"""Where label_config.xml and schemas/ live: the repository root in a checkout,
-package data in an installed wheel. One lookup so no module guesses paths."""
+"""Where label_config.xml, schemas/ and the annotation guidelines live: the repository
+root in a checkout, package data in an installed wheel. One lookup so no module guesses paths."""
 
 from __future__ import annotations
 
@@ -21,3 +21,9 @@ def label_config_path() -> Path:
 
 def schemas_dir() -> Path:
     return _root() / "schemas"
+
+
+def guidelines_path() -> Path:
+    """docs/guidelines.md: the source of the project's instructions in Label Studio."""
+    root = _root()
+    return root / ("docs/guidelines.md" if root == _CHECKOUT_ROOT else "guidelines.md")

@@ -22,16 +22,19 @@ UNATTRIBUTED = "UNATTRIBUTED"
 DIRECT_QUOTE = "DIRECT_QUOTE"
 LINK_RELATIONS = frozenset(RELATION_ENDPOINTS)  # source, cue
 
-# A direct quote needs a quotation mark inside the span or right next to it.
+# A direct quote needs a quotation mark inside the span or right next to it (after the
+# span's final comma or full stop counts as next to it: `“We will,” she said`).
 QUOTES_INSIDE = frozenset('"“”„‟«»‹›‘‚‛「」『』')
 QUOTES_AROUND = QUOTES_INSIDE | frozenset("'’")
+DOUBLE_APOSTROPHE = "''"  # two apostrophes: a double quotation mark in some outlets
+_CLOSING_PUNCTUATION = ",.;:!?"
 
 
 class _Checker:
     """State for checking one result list; one instance per call."""
 
     __slots__ = (
-        "annotation_id", "article_id", "choices_of", "labels_of", "links", "problems",
+        "annotation_id", "article_id", "choices_of", "labels_of", "links", "placed", "problems",
         "scheme", "seen_regions", "span_of", "task_id", "text", "utf16",
     )
 
@@ -46,6 +49,7 @@ class _Checker:
         self.choices_of: dict[str, dict[str, str | None]] = {}
         self.links: dict[str, set[str]] = {}
         self.seen_regions: dict[tuple[Any, ...], str] = {}
+        self.placed: dict[str, tuple[int, int, set[Any]]] = {}  # id -> offsets, controls
         self.utf16: Utf16Index | None = None
 
     def report(self, code: str, message: str, region_id: Any = None,
@@ -74,6 +78,8 @@ class _Checker:
             self.report("result-item-invalid", "value.text is not a string", region_id)
             return
         control = item.get("from_name")
+        if self.id_taken(region_id, control, start, end):
+            return
         known = self.scheme.labels.get(control) if isinstance(control, str) else None
         if known is None:
             self.report("control-unknown", f"{control!r} is not a Labels control of the config",
@@ -98,6 +104,22 @@ class _Checker:
             self.seen_regions[key] = region_id
         if self.offsets(region_id, start, end, value.get("text")):
             self.span_of[region_id] = (start, end)
+
+    def id_taken(self, region_id: str, control: Any, start: int, end: int) -> bool:
+        """Whether another region already has this id (then reported). Label Studio gives
+        a region labelled in two Labels controls one id, one item per control, over the
+        same offsets; any other reuse makes the id's choices and relations ambiguous."""
+        first = self.placed.get(region_id)
+        if first is None:
+            self.placed[region_id] = (start, end, {control})
+            return False
+        if first[:2] == (start, end) and control not in first[2]:
+            first[2].add(control)
+            return False
+        self.report("region-id-duplicate", f"id {region_id!r} already names a region at "
+                    f"{first[0]}..{first[1]} ({', '.join(sorted(map(str, first[2])))}): "
+                    "region ids are unique in an annotation", region_id)
+        return True
 
     def offsets(self, region_id: str, start: int, end: int, expected: str | None) -> bool:
         """Check start/end against the text; True when they are usable code-point offsets."""
@@ -231,9 +253,11 @@ class _Checker:
         if attribution == DIRECT_QUOTE and region_id in self.span_of:
             start, end = self.span_of[region_id]
             text = self.text
-            around = text[start - 1:start] + text[end:end + 1]
-            if not (QUOTES_INSIDE.intersection(text[start:end])
-                    or QUOTES_AROUND.intersection(around)):
+            after = text[end:end + 2]
+            after = after[1:] if after[:1] in _CLOSING_PUNCTUATION else after[:1]
+            span = text[start:end]
+            if not (QUOTES_INSIDE.intersection(span) or DOUBLE_APOSTROPHE in span
+                    or QUOTES_AROUND.intersection(text[start - 1:start] + after)):
                 self.report("quote-without-marks", f"{DIRECT_QUOTE} claim has no quotation mark "
                             "inside or next to it", region_id, Severity.WARNING)
 

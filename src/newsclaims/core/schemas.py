@@ -17,6 +17,8 @@ from referencing import Registry, Resource
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.resources import schemas_dir
 
+_SHOWN = 60  # characters of a long string a schema problem quotes
+
 
 @functools.cache
 def _schemas() -> dict[str, dict[str, Any]]:
@@ -59,4 +61,15 @@ def errors(name: str, instance: Any) -> Iterator[ValidationError]:
 def describe(error: ValidationError) -> str:
     """One line: where in the instance, and what is wrong."""
     where = "/".join(str(p) for p in error.absolute_path) or "(record)"
-    return f"{where}: {error.message}"
+    return f"{where}: {message(error)}"
+
+
+def message(error: ValidationError) -> str:
+    """The error's message, quoting at most the start of a long string (a pattern
+    error would otherwise repeat a whole article text in one problem line)."""
+    if error.validator == "pattern" and isinstance(error.instance, str) and len(
+            error.instance) > _SHOWN:
+        shown = repr(error.instance[:_SHOWN])[:-1] + "...'"
+        return (f"{shown} ({len(error.instance)} characters) does not match "
+                f"{error.validator_value!r}")
+    return error.message

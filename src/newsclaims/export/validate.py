@@ -26,7 +26,7 @@ from newsclaims.core.errors import Problem, Severity, has_errors
 from newsclaims.core.ids import article_id as compute_article_id
 from newsclaims.core.offsets import repair_result
 from newsclaims.core.result_rules import check_result
-from newsclaims.core.schemas import validator
+from newsclaims.core.schemas import message, validator
 from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.export.reader import iter_tasks
 
@@ -189,7 +189,7 @@ def _schema_problems(schema: str, instance: Any, prefix: tuple[str, ...], task: 
         if path[:1] == ["annotations"] and len(path) > 1:
             annotation = task["annotations"][path[1]]
             annotation_id = annotation.get("id") if isinstance(annotation, dict) else None
-        problems.append(Problem(Severity.ERROR, code, f"{where}: {error.message}",
+        problems.append(Problem(Severity.ERROR, code, f"{where}: {message(error)}",
                                 task_id=task_id if isinstance(task_id, int) else None,
                                 article_id=article, annotation_id=annotation_id
                                 if isinstance(annotation_id, int) else None))

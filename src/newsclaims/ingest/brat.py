@@ -27,7 +27,7 @@ from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.ingest.brat_ann import AnnFile, parse_ann
 from newsclaims.ingest.brat_infer import INFERRED_VALUES
 from newsclaims.ingest.brat_result import AnnotationBuilder
-from newsclaims.ingest.ingest import normalise_line
+from newsclaims.ingest.ingest import controls_removed, normalise_line
 from newsclaims.ingest.readers import split_header
 from newsclaims.ingest.textmap import MappedText
 
@@ -137,6 +137,8 @@ def _import_text(source: _Source, scheme: Scheme, result: BratImport,
                                        "the text is blank; not imported", file=file))
         return
     result.counts["texts_normalised"] += mapped.changed
+    if removed := controls_removed({"text": raw}, file=file):
+        result.problems.append(removed)  # offsets are moved past them like past a BOM
     aid = article_id(mapped.text)
     task = by_article.get(aid)
     if task is None:

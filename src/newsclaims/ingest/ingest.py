@@ -40,6 +40,11 @@ _LINE_BREAKS = re.compile(r"[\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 # that is not already one plain space; written so single spaces do not match (speed).
 _SPACES = re.compile(r" [^\S\n]+|[^\S\n ][^\S\n]*")
 _BLANK_RUNS = re.compile(r"\n\n\n+")
+# Control characters other than tab and the line breaks above: invisible, never part of
+# an article (U+0000 cannot even be stored by Label Studio on PostgreSQL). Removed, with
+# a warning (`control-chars-removed`); task.schema.json refuses them in a text.
+CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f]")
+_TEXT_FIELDS = ("text", "title", "source", "url", "language", "tags")
 _TAG_SEPARATORS = re.compile(r"\s*[;,|]\s*")
 
 
@@ -58,16 +63,19 @@ class IngestResult:
 def normalise_text(text: str) -> str:
     """NFC; every line break becomes \\n; runs of horizontal whitespace become one
     space; each line stripped; paragraphs separated by exactly one blank line;
-    no leading or trailing blank lines. A BOM anywhere is dropped."""
-    text = unicodedata.normalize("NFC", text.replace("\ufeff", ""))
+    no leading or trailing blank lines. A BOM and control characters (`CONTROLS`)
+    anywhere are dropped."""
+    text = unicodedata.normalize("NFC", CONTROLS.sub("", text.replace("\ufeff", "")))
     text = _LINE_BREAKS.sub("\n", text.replace("\r\n", "\n"))
     text = "\n".join(line.strip(" ") for line in _SPACES.sub(" ", text).split("\n"))
     return unicodedata.normalize("NFC", _BLANK_RUNS.sub("\n\n", text).strip("\n"))
 
 
 def normalise_line(value: str) -> str:
-    """A one-line field (title, tag): NFC, all whitespace runs to one space, stripped."""
-    return " ".join(unicodedata.normalize("NFC", value.replace("\ufeff", "")).split())
+    """A one-line field (title, tag): NFC, all whitespace runs to one space, stripped;
+    BOM and control characters dropped."""
+    value = CONTROLS.sub("", value.replace("\ufeff", ""))
+    return " ".join(unicodedata.normalize("NFC", value).split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +144,26 @@ def _published(value: Any) -> tuple[str | None, str | None]:
     return None, f"published {value!r} is not an ISO 8601 date; left empty"
 
 
+def controls_removed(fields: dict[str, Any], **where: Any) -> Problem | None:
+    """The warning for control characters that normalisation drops from these fields."""
+    found: Counter[str] = Counter()
+    names = []
+    for name in _TEXT_FIELDS:
+        value = fields.get(name)
+        chars = [c for v in (value if isinstance(value, list) else [value])
+                 if isinstance(v, str) for c in CONTROLS.findall(v)]
+        if chars:
+            names.append(name)
+            found.update(chars)
+    if not found:
+        return None
+    shown = ", ".join(f"U+{ord(c):04X}" + (f" ×{n}" if n > 1 else "")
+                      for c, n in sorted(found.items()))
+    return Problem(Severity.WARNING, "control-chars-removed",
+                   f"removed {found.total()} control characters ({shown}) from "
+                   f"{', '.join(names)}", **where)
+
+
 def _strip_header_lines(text: str, title: str | None, tags: list[str] | Any) -> str:
     """Drop a first line that only repeats the glued tags and/or the title."""
     lines = text.split("\n")
@@ -164,6 +192,8 @@ def build_record(
         what = "no text field" if text is None else f"text is a {type(text).__name__}"
         problems.append(Problem(Severity.ERROR, "article-empty", f"empty article: {what}", **where))
         return None, problems, 0
+    if removed_controls := controls_removed(fields, **where):
+        problems.append(removed_controls)
     title = fields.get("title")
     title = (normalise_line(title) or None) if isinstance(title, str) else title
     tags = _tags(fields.get("tags", []))

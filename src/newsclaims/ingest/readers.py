@@ -247,10 +247,14 @@ def read_csv(data: bytes, file: str) -> ReadResult:
 
 def csv_delimiter(text: str) -> str:
     """The first of `CSV_DELIMITERS` that makes the header row name a text column, else a
-    comma. Only the header is looked at, where no prose can mislead (quotes included)."""
-    header = text.split("\n", 1)[0]
+    comma. Only the header is looked at, where no prose can mislead (quotes included).
+    The header ends at the first CR or LF, as the csv module reads lines."""
+    header = re.split(r"[\r\n]", text, maxsplit=1)[0]
     for delimiter in CSV_DELIMITERS:
-        cells = next(csv.reader([header], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([header], delimiter=delimiter), [])
+        except csv.Error:  # a header cut inside a quoted cell: read_csv reports it
+            continue
         if any(cell.strip().lower() in ALIASES["text"] for cell in cells):
             return delimiter
     return ","

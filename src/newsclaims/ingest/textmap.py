@@ -2,7 +2,8 @@
 
 Gold annotations made elsewhere (BRAT standoff) point into the raw text. The task
 contract wants NFC with `\\n` newlines, and both change lengths: NFC composes
-`e` + U+0301 into one code point, `\\r\\n` becomes one `\\n`, a BOM disappears.
+`e` + U+0301 into one code point, `\\r\\n` becomes one `\\n`, a BOM and control
+characters (ingest's `CONTROLS`) disappear.
 `MappedText` does exactly that much (no whitespace folding: every other character
 stays where it was relative to its neighbours) and maps each raw offset to the
 normalised text, or to None where the offset falls inside something
@@ -20,15 +21,19 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from newsclaims.ingest.ingest import CONTROLS
+
 # The line breaks ingest turns into \n (newsclaims.ingest.ingest._LINE_BREAKS; \r\n first).
 LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 BOM = "\ufeff"
+_DROPPED = re.compile(f"{BOM}|{CONTROLS.pattern}")  # characters normalisation removes
 _ASCII_START = re.compile(r"[\x00-\x7f][^\x00-\x7f]*|[^\x00-\x7f]+")
 
 
 def normalise(text: str) -> str:
-    """NFC, every line break as \\n, no BOM: what `MappedText` produces, without a map."""
-    return unicodedata.normalize("NFC", LINE_BREAKS.sub("\n", text.replace(BOM, "")))
+    """NFC, every line break as \\n, no BOM or control character: what `MappedText`
+    produces, without a map."""
+    return unicodedata.normalize("NFC", LINE_BREAKS.sub("\n", _DROPPED.sub("", text)))
 
 
 class MappedText:
@@ -67,8 +72,9 @@ class MappedText:
 
 
 def _map_line_breaks(raw: str) -> tuple[str, list[int | None]]:
-    """`raw` with line breaks as \\n and BOMs removed; raw offset -> new offset."""
-    if BOM not in raw and LINE_BREAKS.search(raw.replace("\n", "")) is None:
+    """`raw` with line breaks as \\n, BOMs and control characters removed; raw offset ->
+    new offset."""
+    if _DROPPED.search(raw) is None and LINE_BREAKS.search(raw.replace("\n", "")) is None:
         return raw, list(range(len(raw) + 1))
     out: list[str] = []
     mapping: list[int | None] = []
@@ -77,12 +83,12 @@ def _map_line_breaks(raw: str) -> tuple[str, list[int | None]]:
     while i < len(raw):
         mapping.append(size)
         ch = raw[i]
-        if ch == BOM:
+        if _DROPPED.fullmatch(ch):
             i += 1
             continue
-        if ch == "\r":  # \r\n (BOMs between them are dropped first) is one \n
+        if ch == "\r":  # \r\n (dropped characters between them go first) is one \n
             after = i + 1
-            while raw.startswith(BOM, after):
+            while after < len(raw) and _DROPPED.fullmatch(raw[after]):
                 after += 1
             if raw.startswith("\n", after):
                 mapping.extend([size] * (after - i))  # inside the pair: before the \n

@@ -79,6 +79,22 @@ def one_to_one_pairs(reference: Sequence[Span],
     return pairs
 
 
+def reference_matched(policy: Policy, reference: Sequence[Span],
+                      candidate: Sequence[Span]) -> list[bool]:
+    """For each reference span, whether `policy` counts it as matched (the spans behind
+    its first count), for a caller that counts groups of reference spans: the
+    fragments of one discontinuous span are found when one of them is."""
+    if policy is exact:
+        positions = set(candidate)
+        return [r in positions for r in reference]
+    if policy is any_overlap:
+        return [any(overlaps(r, c) for c in candidate) for r in reference]
+    if policy is one_to_one:
+        paired = {ri for ri, _ in one_to_one_pairs(reference, candidate)}
+        return [index in paired for index in range(len(reference))]
+    raise ValueError(f"no reference_matched for policy {policy!r}")
+
+
 def prf(n_reference: int, n_candidate: int, matched_reference: int, matched_candidate: int,
         *, empty_side: EmptySide) -> dict[str, float | None]:
     """Precision (matched candidate spans / candidate spans), recall (matched reference

@@ -3,10 +3,14 @@ project, list its tasks. Every SDK call goes through `call`, so a failure is one
 
 - The server accepts a label config that drops labels existing annotations use (measured
   on 1.23.2), so push checks that itself before updating the project's config.
+- It also accepts a config whose object tag reads another task data field
+  (`<Text value="$body">` for tasks that hold `text`): every task would show nothing.
+  Push refuses that too.
 """
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -94,7 +98,8 @@ def ensure_project(studio: Studio, title: str, scheme: Scheme | None = None) -> 
 
     Refuses (NewsclaimsError) when the new config would drop a label, choice or
     relation that an existing annotation uses: those annotations would stop
-    loading in the editor and fail validation.
+    loading in the editor and fail validation; or when it would show a task data
+    field that the project's tasks lack: they would show no text.
     """
     scheme = scheme or load_scheme()
     project = find_project(studio, title)
@@ -117,6 +122,7 @@ def ensure_project(studio: Studio, title: str, scheme: Scheme | None = None) -> 
             f"label_config.xml would remove what existing annotations in project {title!r} "
             f"(id {project.id}) use: {shown}; keep them in the config or fix those annotations"
         )
+    _refuse_data_field_change(studio, project.id, title, current.label_config or "", scheme)
     call(
         "updating the project's label config",
         studio.url,
@@ -127,6 +133,50 @@ def ensure_project(studio: Studio, title: str, scheme: Scheme | None = None) -> 
 
 def normalise_config(xml: str) -> str:
     return "\n".join(line.rstrip() for line in xml.strip().splitlines())
+
+
+def data_fields(config_xml: str) -> dict[str, str]:
+    """Object tag name -> the task data field it shows (`<Text name="text"
+    value="$text">` -> text). Control tags (with `toName`) and tags without a name
+    (a `<Header value="$title">`) show no task to annotate."""
+    try:
+        root = ET.fromstring(config_xml)
+    except ET.ParseError:
+        return {}
+    return {el.get("name", ""): el.get("value", "")[1:] for el in root.iter()
+            if el.get("name") and el.get("toName") is None
+            and el.get("value", "").startswith("$")}
+
+
+def _refuse_data_field_change(studio: Studio, project_id: int, title: str, current_xml: str,
+                          scheme: Scheme) -> None:
+    """Refuse a config that shows the project's tasks another data field than its
+    current config does, once there are tasks: they were made for that field (their
+    annotations point into it), and the server would accept the change and show
+    nothing, or another text. A new object tag may read a field every task has."""
+    now, new = data_fields(current_xml), data_fields(scheme.config_xml)
+    changed = sorted((name, now[name], field) for name, field in new.items()
+                     if name in now and now[name] != field)
+    added = {field for name, field in new.items() if name not in now} - set(now.values())
+    if not changed and not added:
+        return
+    total = lacking = 0
+    for task in _iter_tasks(studio, project_id, fields="task_only", include="id,data"):
+        total += 1
+        lacking += not added <= set(task.get("data") or {})
+    where = f"project {title!r} (id {project_id})"
+    if changed and total:
+        shown = ", ".join(f'name="{n}" value="${new_field}" (now "${old}")'
+                          for n, old, new_field in changed)
+        raise NewsclaimsError(
+            f"label_config.xml changes the task data shown by {shown}, but the {total} tasks "
+            f"of {where} were made for what it shows now (their annotations point into it); "
+            "keep the data field or import the tasks anew into another project")
+    if lacking:
+        raise NewsclaimsError(
+            f"label_config.xml shows task data {', '.join(f'${f}' for f in sorted(added))} "
+            f"that {lacking} of the {total} tasks of {where} do not have: they would show "
+            "nothing; leave it out or import the tasks anew")
 
 
 def scheme_names(scheme: Scheme) -> set[tuple[str, str]]:

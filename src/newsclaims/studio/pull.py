@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from newsclaims.core.atomic import atomic_write_bytes, atomic_write_text
+from newsclaims.core.atomic import atomic_write_bytes, atomic_write_text, remove_dead_temps
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.studio.client import (
@@ -37,6 +37,7 @@ class PullResult:
     path: Path
     meta_path: Path
     meta: dict[str, Any]
+    cleaned: list[Path]  # temporary files an interrupted pull left in out_dir, removed
 
 
 def slugify(title: str) -> str:
@@ -69,6 +70,7 @@ def pull(
     snapshot_id = _snapshot(studio, project.id, when)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    cleaned = remove_dead_temps(out)
     path = _new_export_path(out, slugify(project_title), when)
     data, tasks = _download(studio, project.id, snapshot_id)
     atomic_write_bytes(path, data, overwrite=False)
@@ -93,7 +95,7 @@ def pull(
     atomic_write_text(
         meta_path, orjson.dumps(meta, option=orjson.OPT_INDENT_2).decode() + "\n", overwrite=False
     )
-    return PullResult(path, meta_path, meta)
+    return PullResult(path, meta_path, meta, cleaned)
 
 
 def _snapshot(studio: Studio, project_id: int, when: datetime) -> int | None:

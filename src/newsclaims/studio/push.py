@@ -26,6 +26,7 @@ from newsclaims.studio.client import (
     ensure_project,
     existing_article_ids,
 )
+from newsclaims.studio.instructions import set_instructions
 from newsclaims.studio.server import health
 
 DEFAULT_BATCH_SIZE = 1000  # tasks per import request, at most
@@ -64,6 +65,8 @@ def push(
 
     Predictions come from `predictions` when given, else (with `suggest`) from the
     rule-based pre-annotator, computed only for the tasks being imported.
+    The project's instructions are set from docs/guidelines.md on every run (one
+    request), so annotators see the guidelines of the version that was pushed.
     Nothing is sent when the input has errors: the result carries the problems and
     `project_id` None. `progress=None` shows a bar only on a terminal.
     """
@@ -74,6 +77,7 @@ def push(
         return PushResult(None, problems=given.problems)
     studio = studio or connect()
     project = ensure_project(studio, project_title, scheme)
+    set_instructions(studio, project.id)
     result = PushResult(project.id, problems=list(given.problems))
     existing = existing_article_ids(studio, project.id)
     for aid, task_ids in existing.items():

@@ -234,6 +234,9 @@ def server_env(paths: StudioPaths, creds: Credentials) -> dict[str, str]:
         LABEL_STUDIO_COLLECT_ANALYTICS="false",
         LABEL_STUDIO_SENTRY_DSN="",
         LABEL_STUDIO_FRONTEND_SENTRY_DSN="",
+        # The server binds 127.0.0.1 and so does `newsclaims backend`: let it call an ML
+        # backend on a local address, which its SSRF guard refuses by default.
+        LABEL_STUDIO_ML_BLOCK_LOCAL_IP="false",
     )
     return env
 
