@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 from newsclaims.cli import COMMANDS, app, load_command
 
 HEAVY = ("pandas", "pyarrow", "label_studio_sdk", "numpy", "jsonschema", "trafilatura", "rich")
-PIPELINE = ["ingest", "import", "preannotate", "push", "studio", "backend", "team", "progress",
-            "pull", "validate", "agreement", "adjudicate", "evaluate", "release", "verify"]
+PIPELINE = ["ingest", "import", "train", "preannotate", "push", "studio", "backend", "team",
+            "progress", "pull", "validate", "agreement", "adjudicate", "evaluate", "release",
+            "verify"]
 
 
 def test_help_imports_no_heavy_library() -> None:

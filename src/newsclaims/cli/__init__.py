@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
               "article.",
     "import": "Turn an annotated corpus (BRAT standoff: PolNeAR, PARC) into articles and a "
               "gold export.",
+    "train": "Train a local attribution tagger on a gold export (`preannotate --model` uses "
+             "it).",
     "preannotate": "Suggest CLAIM/SOURCE/CUE regions and entities as Label Studio predictions.",
     "push": "Validate, ensure the project from label_config.xml, import what is not there yet.",
     "studio": "Run a local Label Studio (127.0.0.1; SQLite, or PostgreSQL for a team).",
