@@ -7,6 +7,7 @@ only that work and prints one JSON line: {"seconds": <wall time of the work>,
 CPU time is the steadier figure on a shared machine.
 
     python benchmarks/cases.py floor EXPORT OUT_DIR
+    python benchmarks/cases.py duckdb_spans EXPORT OUT_DIR   # the physical-limit anchor
     python benchmarks/cases.py release EXPORT OUT_DIR
     python benchmarks/cases.py validate EXPORT
     python benchmarks/cases.py read_table DATASET_DIR      # the folder holding vX.Y.Z
@@ -61,6 +62,44 @@ def floor(export: str, out_dir: str) -> Work:
                     columns["text"].append(value["text"])
         pq.write_table(pa.table(columns), Path(out_dir) / "spans.parquet")
         return {"rows": len(columns["label"])}
+
+    return work
+
+
+# The export's columns DuckDB needs for span rows, declared so nothing is inferred.
+_REGION = ('STRUCT(id VARCHAR, type VARCHAR, from_name VARCHAR, value STRUCT(start INTEGER, '
+           '"end" INTEGER, text VARCHAR, labels VARCHAR[], choices VARCHAR[]))')
+DUCKDB_COLUMNS = {"id": "BIGINT", "data": "STRUCT(article_id VARCHAR)",
+                  "annotations": f"STRUCT(id BIGINT, result {_REGION}[])[]"}
+DUCKDB_REGIONS = f"""
+    WITH annotations AS (
+        SELECT t.id AS task_id, t.data.article_id AS article_id, unnest(t.annotations) AS a
+        FROM read_json(?, format = 'array', columns = {DUCKDB_COLUMNS!r}) AS t),
+    items AS (
+        SELECT task_id, article_id, a.id AS annotation_id, unnest(a.result) AS r
+        FROM annotations)
+    SELECT task_id, article_id, annotation_id, r.id AS region_id, r.type AS type,
+           r.from_name AS control, r.value.labels[1] AS label, r.value.choices[1] AS choice,
+           r.value.start AS start, r.value."end" AS "end", r.value.text AS text
+    FROM items"""
+DUCKDB_SPANS = f"""
+    SELECT task_id, annotation_id, region_id, label, start, "end", text
+    FROM ({DUCKDB_REGIONS}) WHERE type = 'labels'"""
+
+
+@case
+def duckdb_spans(export: str, out_dir: str) -> Work:
+    """The physical-limit anchor: DuckDB (one thread) reads the export with explicit
+    columns, unnests every label region into span rows (the floor's rows) and pyarrow
+    writes them with page checksums, as a release does."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    def work() -> dict:
+        con = duckdb.connect(config={"threads": 1})
+        table = con.sql(DUCKDB_SPANS, params=[export]).to_arrow_table()
+        pq.write_table(table, Path(out_dir) / "spans.parquet", write_page_checksum=True)
+        return {"rows": table.num_rows}
 
     return work
 

@@ -7,6 +7,12 @@ export into dataset/annotations/, and releases it. The server must be running
 (`newsclaims studio start`), or LABEL_STUDIO_URL/LABEL_STUDIO_API_KEY set.
 
     .venv/bin/python scripts/seed_release.py --version 0.1.0
+
+With --from-export, an export already pulled (dataset/annotations/*.json) is released
+again without the server, e.g. when the release format changes and the data does not:
+
+    .venv/bin/python scripts/seed_release.py --version 0.2.0 \
+        --from-export dataset/annotations/newsclaims-gold-...Z.json --notes "..."
 """
 
 from __future__ import annotations
@@ -50,8 +56,13 @@ def build(version: str, *, seeds: Path, gold_dir: Path, dataset_dir: Path) -> Pa
         studio.client.annotations.create(id=task_ids[aid][0], result=result)
 
     pulled = pull(dataset_dir / "annotations", project_title=project, studio=studio)
-    made = release(pulled.path, version=version, dataset_dir=dataset_dir,
-                   notes=f"Seed gold ({len(golds)} article(s)) from {gold_dir.relative_to(ROOT)}.")
+    return release_export(pulled.path, version, dataset_dir=dataset_dir,
+                          notes=f"Seed gold ({len(golds)} article(s)) from "
+                          f"{gold_dir.relative_to(ROOT)}.")
+
+
+def release_export(export: Path, version: str, *, dataset_dir: Path, notes: str) -> Path:
+    made = release(export, version=version, dataset_dir=dataset_dir, notes=notes)
     for problem in made.problems:
         print(problem, file=sys.stderr)
     if not made.ok:
@@ -65,10 +76,19 @@ def main() -> None:
     parser.add_argument("--seeds", type=Path, default=ROOT / "seeds")
     parser.add_argument("--gold", type=Path, default=ROOT / "dataset" / "gold")
     parser.add_argument("--dataset-dir", type=Path, default=ROOT / "dataset")
+    parser.add_argument("--from-export", type=Path,
+                        help="release this pulled export again (no Label Studio)")
+    parser.add_argument("--notes", help="release notes for --from-export")
     args = parser.parse_args()
     try:
-        path = build(args.version, seeds=args.seeds, gold_dir=args.gold,
-                     dataset_dir=args.dataset_dir)
+        if args.from_export:
+            if not args.notes:
+                parser.error("--from-export needs --notes (why this release exists)")
+            path = release_export(args.from_export, args.version, dataset_dir=args.dataset_dir,
+                                  notes=args.notes)
+        else:
+            path = build(args.version, seeds=args.seeds, gold_dir=args.gold,
+                         dataset_dir=args.dataset_dir)
     except NewsclaimsError as exc:
         sys.exit(f"error: {exc}")
     print(f"released {path}")

@@ -1,12 +1,18 @@
-"""Shared fixtures: the base release, and a real Label Studio for integration tests.
+"""Shared fixtures: the base release, and real Label Studio servers for integration tests.
 
 The base release (tests/fixtures/release/base.json as v0.1.0) is built once per session
 and only read; a test that changes files works on `base_release_copy`.
 
-The first session on a machine migrates an empty data dir once (~50 s) and caches it
-as a template under .labelstudio/test-template-<version>; every session after that
-copies the template to a temporary dir and starts from it in seconds. Tests that use
-`studio` are marked `integration`.
+SQLite (`studio`, `own_studio`): the first session on a machine migrates an empty data
+dir once (~50 s) and caches it as a template under .labelstudio/test-template-<version>;
+every session after that copies the template to a temporary dir and starts from it in
+seconds.
+
+PostgreSQL (`postgres_cluster`, `pg_studio`, `pg_studio_pair`): one private cluster per
+session, a migrated template database in it, and a database copied from the template
+for each server (tests/postgres_servers.py). `pg_studio_pair` is two app processes on
+one database and one data folder (`.urls`). Tests that use any of them are marked
+`integration`.
 """
 
 from __future__ import annotations
@@ -33,9 +39,8 @@ from newsclaims.release.release import release
 from newsclaims.studio import server
 from newsclaims.studio.client import ProjectInfo, Studio, connect, ensure_project
 from newsclaims.studio.server import Connection, StudioPaths
+from postgres_servers import REPO, SERVER_VENV, PgCluster, start_test_cluster
 
-REPO = Path(__file__).resolve().parents[1]
-SERVER_VENV = REPO / ".labelstudio" / "venv"
 TEMPLATE = REPO / ".labelstudio" / f"test-template-{server.LABEL_STUDIO_REQUIREMENT.split('==')[1]}"
 
 
@@ -57,6 +62,7 @@ class RunningStudio:
     password: str = field(repr=False)
     pid: int
     port: int = field(default=0)
+    urls: list[str] = field(default_factory=list)  # every app process, the first is `url`
 
     def client(self) -> LabelStudio:
         return LabelStudio(base_url=self.url, api_key=self.api_key, timeout=120)
@@ -72,9 +78,11 @@ class RunningStudio:
         server.stop(self.paths)
 
     def restart(self) -> None:
-        """Start again on the same data (and port, when it is free)."""
-        info = server.start(self.paths, port=self.port, install=False)
+        """Start again on the same data and database (and port, when it is free)."""
+        info = server.start(self.paths, port=self.port, install=False,
+                            processes=max(1, len(self.urls)))
         self.url, self.pid = str(info.url), int(info.pid or 0)
+        self.urls = [p.url for p in info.processes]
 
 
 def _build_template() -> None:
@@ -83,6 +91,7 @@ def _build_template() -> None:
     with open(TEMPLATE.parent / "test-template.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # parallel sessions wait instead of racing
         if (TEMPLATE / "credentials.json").is_file():
+            server.secure_state(StudioPaths(TEMPLATE))  # it holds the admin's token
             return
         building = TEMPLATE.with_name(TEMPLATE.name + f".building-{os.getpid()}")
         shutil.rmtree(building, ignore_errors=True)
@@ -97,12 +106,28 @@ def _build_template() -> None:
 def start_from_template(base: Path) -> RunningStudio:
     _build_template()
     shutil.copytree(TEMPLATE, base)
-    paths = StudioPaths(base, server_venv=SERVER_VENV)
-    info = server.start(paths, port=os_free_port(), install=False)
+    return _started(StudioPaths(base, server_venv=SERVER_VENV))
+
+
+def start_on_postgres(pg: PgCluster, base: Path, processes: int = 1) -> RunningStudio:
+    """A server on a new database copied from the template, with the SQLite template's
+    credentials and data folder (its SECRET_KEY) but not its SQLite file."""
+    _build_template()
+    shutil.copytree(TEMPLATE, base, ignore=shutil.ignore_patterns("*.sqlite3"))
+    database = pg.choice(pg.new_database())
+    return _started(StudioPaths(base, server_venv=SERVER_VENV), database, processes)
+
+
+def _started(paths: StudioPaths, database: server.DatabaseChoice | None = None,
+             processes: int = 1) -> RunningStudio:
+    info = server.start(paths, port=os_free_port(), install=False, database=database,
+                        processes=processes)
     creds = server.load_credentials(paths)
     assert creds is not None and info.url and info.pid
     port = int(info.url.rsplit(":", 1)[1])
-    return RunningStudio(paths, info.url, creds.token, creds.email, creds.password, info.pid, port)
+    urls = [p.url for p in info.processes]
+    return RunningStudio(paths, info.url, creds.token, creds.email, creds.password, info.pid,
+                         port, urls)
 
 
 @pytest.fixture(scope="session")
@@ -135,6 +160,43 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStudio]:
 def own_studio(tmp_path: Path) -> Iterator[RunningStudio]:
     """A server of the test's own, for tests that kill it."""
     running = start_from_template(tmp_path / "studio")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PgCluster]:
+    """A private PostgreSQL for the session, holding the migrated template database."""
+    pg = start_test_cluster(os_free_port())
+    try:
+        yield pg
+    finally:
+        pg.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_studio(
+    postgres_cluster: PgCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningStudio]:
+    """One real Label Studio on PostgreSQL for the whole session."""
+    base = tmp_path_factory.mktemp("pg-labelstudio") / "studio"
+    running = start_on_postgres(postgres_cluster, base)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_studio_pair(
+    postgres_cluster: PgCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningStudio]:
+    """Two Label Studio app processes (`.urls`) on one PostgreSQL database and one data
+    folder, as a team's web tier runs them."""
+    base = tmp_path_factory.mktemp("pg-labelstudio-pair") / "studio"
+    running = start_on_postgres(postgres_cluster, base, processes=2)
     try:
         yield running
     finally:

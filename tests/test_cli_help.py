@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 from newsclaims.cli import COMMANDS, app, load_command
 
 HEAVY = ("pandas", "pyarrow", "label_studio_sdk", "numpy", "jsonschema", "trafilatura", "rich")
-PIPELINE = ["ingest", "import", "preannotate", "push", "studio", "backend", "pull", "validate",
-            "agreement", "adjudicate", "evaluate", "release", "verify"]
+PIPELINE = ["ingest", "import", "train", "preannotate", "push", "studio", "backend", "team",
+            "progress", "pull", "validate", "agreement", "adjudicate", "evaluate", "release",
+            "verify"]
 
 
 def test_help_imports_no_heavy_library() -> None:
@@ -52,6 +53,7 @@ def test_each_listed_summary_is_the_first_line_of_its_own_help(name: str) -> Non
 def _help_pages() -> list[list[str]]:
     pages = [[name] for name in PIPELINE]
     pages += [["studio", sub] for sub in ("start", "stop", "status", "connect-backend")]
+    pages += [["team", sub] for sub in ("add", "list", "remove")]
     return pages
 
 

@@ -1,5 +1,6 @@
-"""A released rule version never changes its output: `rules-2026.11` predictions are
-locked by digest, so code shared with newer versions cannot move them silently.
+"""A released rule version never changes its output: `rules-2026.11` and
+`rules-2026.12` predictions are locked by digest, so code shared between versions, or
+rewritten for speed, cannot move them silently.
 
 `tests/fixtures/frozen/rules-2026.11.json` holds one sha256 per article of the
 prediction as canonical JSON (sorted keys). The digests were written once, from
@@ -9,6 +10,16 @@ the program), never to be regenerated to make a change pass. The articles: the s
 the development fixtures, articles rotated from their paragraphs, dense template
 articles, and hand-written edge cases (quotes, dashes, scripts without case).
 The held-out fixtures are not used here, as in the quality tests.
+
+`tests/fixtures/frozen/rules-2026.12.json` locks rules-2026.12 the same way, written
+once from commit 2986194 (the merge that made it the default, before any speed work),
+over the same articles plus news-style articles of 3,000 characters (the size the
+throughput goal is about), the 2026.12 constructions (two-apostrophe quotes, colon
+cues, title-case headline verbs, "who said", particles) and scrambles of news
+fragments (unbalanced quotes, dashes, scripts without case). Its digest is of the
+bytes `write_predictions` writes (orjson, keys in the order the code makes them), so
+even the key order is held. Write a new version's lock with
+`python tests/test_preannotate_frozen.py VERSION` (it refuses to overwrite one).
 """
 
 from __future__ import annotations
@@ -16,7 +27,11 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import sys
 from pathlib import Path
+
+import orjson
+import pytest
 
 from eval_fixtures import load_articles
 from newsclaims.core.ids import article_id
@@ -25,6 +40,7 @@ from newsclaims.preannotate import preannotate
 ROOT = Path(__file__).resolve().parents[1]
 FROZEN = Path(__file__).resolve().parent / "fixtures" / "frozen"
 VERSION = "rules-2026.11"
+LOCKED = ("rules-2026.11", "rules-2026.12")
 
 _EDGE_CASES = [
     "“We will not back down,” Senator Ana Ruiz told reporters on Monday.",
@@ -79,15 +95,96 @@ def _texts() -> dict[str, str]:
     return texts
 
 
-def _digest(text: str) -> str:
-    prediction = preannotate({"text": text, "article_id": article_id(text)}, version=VERSION)
-    canonical = json.dumps(prediction, ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+# rules-2026.12 constructions (invented sentences, as in test_preannotate_broad).
+_EDGE_CASES_2026_12 = [
+    "The Ohio senator said the bill would pass before the recess.",
+    "''We will win this state by ten points,'' she said. ''Nobody doubts it.''",
+    "Ms. Vance, who said the audit was flawed, left the meeting early.",
+    "Governor Ruiz has called for an independent audit of the port.",
+    "The mayor praised the firefighters and said the city would rebuild the depot.",
+    "Senator Okafor plans to introduce a new tariff bill in March.",
+    "The budget plans for the harbour were published in May.",
+    "Lena Ortiz, 41, a nurse from Dayton, said the clinic closed in June.",
+    "Ruiz: The port deal will cost jobs\n\nThe port deal was signed on Monday.",
+    "Mayor Ruiz Says The Port Deal Will Cost Jobs\n\nThe deal was signed on Monday.",
+    "“How tall will the wall be?” Ortiz asked at the hearing.",
+    "The minister declared:\n\n“We will rebuild every school by 2028.”",
+    "“It is over,” wrote Larry Ruiz, who ran the campaign in 2024.",
+    "Sen. Ana Ruiz (D-Ohio) pointed out that the fund is empty, saying it needs $4 million.",
+    "Current and former officials said the talks had stalled, and the envoy is calling for "
+    "a pause.",
+    "If you want to understand the vote, look at the map of the county.",
+]
+# Fragments that real news and its archives put together in odd ways.
+_FRAGMENTS = [
+    "said", "says", "told reporters", "according to", "reportedly", "wrote", "called for",
+    "asked", "urged", "wants", "plans", "believes", "noted", "warned", "added", "who said",
+    "Senator Ana Ruiz", "the ministry", "officials", "he", "she", "they", "it", "Ruiz:",
+    "Mr. O'Brien", "U.S.", "Jr.", "the state-of-the-state address", "late-night-show",
+    "“", "”", "\"", "''", "‘", "’", "'", ":", ";", ",", ".", "—", "–", "-", "(", ")",
+    "?", "!", "…", "\n", "\n\n", " ", "王伟", "我们已经准备好了", "Иван Петров", "قال",
+    "🚀", "$4 million", "12%", "2025", "March 3", "in a statement", "that", "which",
+    "the Justice Department", "Harbor Bank", "three", "percent", "on Tuesday",
+]
 
 
-def test_rules_2026_11_output_is_unchanged() -> None:
-    frozen = json.loads((FROZEN / f"{VERSION}.json").read_text("utf-8"))
-    now = {name: _digest(text) for name, text in _texts().items()}
+def _news_style(paragraphs: list[str], count: int, chars: int = 3000) -> dict[str, str]:
+    """`count` articles of about `chars` characters, paragraphs picked at random."""
+    rng = random.Random(2612)
+    texts = {}
+    for i in range(count):
+        order = rng.sample(paragraphs, len(paragraphs))
+        picked: list[str] = []
+        while sum(len(p) + 2 for p in picked) < chars and len(picked) < len(order):
+            picked.append(order[len(picked)])
+        text = "\n\n".join(picked)
+        texts[f"news/{i}"] = text[: text.rfind(".", 0, chars) + 1 or chars]
+    return texts
+
+
+def _texts_2026_12() -> dict[str, str]:
+    """The 2026.11 articles, plus news-style, 2026.12 and scrambled ones."""
+    texts = _texts()
+    paragraphs = [p.strip() for name, text in texts.items() if name.startswith(("seed", "dev/"))
+                  for p in text.split("\n\n") if len(p.split()) > 8]
+    texts.update(_news_style(paragraphs, 60))
+    texts.update({f"edge-2026.12/{i}": t for i, t in enumerate(_EDGE_CASES_2026_12)})
+    rng = random.Random(1226)
+    for i in range(60):
+        texts[f"scrambled/{i}"] = " ".join(rng.choices(_FRAGMENTS, k=rng.randint(5, 120)))
+    return texts
+
+
+def _digest(text: str, version: str) -> str:
+    prediction = preannotate({"text": text, "article_id": article_id(text)}, version=version)
+    if version == "rules-2026.11":  # as locked at 90c59ab: canonical JSON
+        canonical = json.dumps(prediction, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    else:  # the bytes write_predictions writes
+        canonical = orjson.dumps(prediction, option=orjson.OPT_APPEND_NEWLINE)
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def _locked_texts(version: str) -> dict[str, str]:
+    return _texts() if version == "rules-2026.11" else _texts_2026_12()
+
+
+@pytest.mark.parametrize("version", LOCKED)
+def test_a_locked_version_output_is_unchanged(version: str) -> None:
+    frozen = json.loads((FROZEN / f"{version}.json").read_text("utf-8"))
+    now = {name: _digest(text, version) for name, text in _locked_texts(version).items()}
     assert set(now) == set(frozen), "the locked article set changed"
     changed = sorted(name for name in now if now[name] != frozen[name])
-    assert changed == [], f"{VERSION} output changed for: {changed}"
+    assert changed == [], f"{version} output changed for: {changed}"
+
+
+def _write_lock(version: str) -> None:
+    """Write the lock of a version that has none yet (never to overwrite one)."""
+    path = FROZEN / f"{version}.json"
+    if path.exists():
+        raise SystemExit(f"{path} exists: a lock is written once, never regenerated")
+    digests = {name: _digest(text, version) for name, text in _locked_texts(version).items()}
+    path.write_text(json.dumps(digests, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    _write_lock(sys.argv[1])

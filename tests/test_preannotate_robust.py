@@ -66,6 +66,13 @@ def test_every_region_is_valid_on_news_like_text(version: str, text: str) -> Non
 
 
 @pytest.mark.parametrize("version", VERSIONS)
+def test_a_cue_verb_before_a_trailing_control_character(version: str) -> None:
+    # Found by the property test above: "\x1f" is whitespace to re (no token) but not
+    # trimmed from the sentence, so the verb had no next token and the rule raised.
+    _valid("said \x1f", version)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=_LONG)
 def test_every_region_is_valid_on_very_long_sentences(version: str, text: str) -> None:

@@ -19,7 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NEWSCLAIMS = str(Path(sys.executable).with_name("newsclaims"))
-NEEDS_SERVER = {"studio", "push", "pull"}
+NEEDS_SERVER = {"studio", "push", "pull", "team", "progress"}
 
 
 def walkthrough() -> list[list[str]]:
@@ -36,7 +36,7 @@ def walkthrough() -> list[list[str]]:
 
 def test_the_walkthrough_covers_every_offline_verb():
     verbs = {words[0] for words in walkthrough()}
-    assert verbs == {"ingest", "preannotate", "evaluate", "validate", "agreement",
+    assert verbs == {"ingest", "train", "preannotate", "evaluate", "validate", "agreement",
                      "adjudicate", "release", "verify"}
 
 
@@ -54,6 +54,7 @@ def test_readme_walkthrough_runs_in_order(workdir: Path):
                               text=True, timeout=300, check=False)
         assert done.returncode == 0, f"newsclaims {' '.join(words)}:\n{done.stderr[-2000:]}"
     # The walkthrough's outputs exist where it says they go.
-    for made in ("out/articles.jsonl", "out/predictions.jsonl", "out/fixed.json",
+    for made in ("out/articles.jsonl", "out/predictions.jsonl", "out/tagger.model",
+                 "out/tagger-predictions.jsonl", "out/fixed.json",
                  "out/dataset/v1.0.0/manifest.json"):
         assert (workdir / made).is_file(), made

@@ -12,7 +12,7 @@ from newsclaims.core.articles import load_push_input
 from newsclaims.core.errors import NewsclaimsError, Severity
 from newsclaims.core.ids import article_id
 from newsclaims.core.scheme import load_scheme
-from newsclaims.studio import server
+from newsclaims.studio import apps, server
 from newsclaims.studio.client import _result_names, scheme_names
 from newsclaims.studio.pull import _new_export_path, slugify
 from newsclaims.studio.push import push
@@ -124,15 +124,11 @@ def test_studio_dir_comes_from_environment(tmp_path, monkeypatch):
     assert server.studio_paths().base == tmp_path / "elsewhere"
 
 
-def test_port_move_is_read_from_the_log_after_the_offset(tmp_path):
-    log = tmp_path / "server.log"
-    log.write_text("* Trying to start at 8081\n", "utf-8")
-    offset = log.stat().st_size
-    assert server._port_from_log(log, 0) == 8081
-    assert server._port_from_log(log, offset) is None
-    with open(log, "a", encoding="utf-8") as fh:
-        fh.write("*** WARNING! ***\n* Port 9000 is in use.\n* Trying to start at 9001\n")
-    assert server._port_from_log(log, offset) == 9001
+def test_port_move_is_read_from_the_log():
+    assert apps.moved_port("* Trying to start at 8081\n") == 8081
+    assert apps.moved_port("Starting development server at http://127.0.0.1:8080/\n") is None
+    log = "* Trying to start at 8081\n*** WARNING! ***\n* Port 9000 is in use.\n"
+    assert apps.moved_port(log + "* Trying to start at 9001\n") == 9001
 
 
 def test_status_is_down_without_state_or_with_a_dead_pid(tmp_path):
@@ -141,7 +137,7 @@ def test_status_is_down_without_state_or_with_a_dead_pid(tmp_path):
     paths.base.mkdir(exist_ok=True)
     paths.state.write_text(json.dumps({"pid": 2**22 + 12345, "url": "http://127.0.0.1:9"}))
     assert not server.status(paths).up
-    assert server.stop(paths) is False
+    assert server.stop(paths) == server.StopReport(processes=0, cluster=False)
 
 
 def test_export_paths_never_collide(tmp_path):

@@ -17,7 +17,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from newsclaims import __version__
+import newsclaims
 
 # Verb -> one-line summary, in pipeline order. Each module named here exposes
 # `register(app)`.
@@ -26,10 +26,15 @@ COMMANDS: dict[str, str] = {
               "article.",
     "import": "Turn an annotated corpus (BRAT standoff: PolNeAR, PARC) into articles and a "
               "gold export.",
+    "train": "Train a local attribution tagger on a gold export (`preannotate --model` uses "
+             "it).",
     "preannotate": "Suggest CLAIM/SOURCE/CUE regions and entities as Label Studio predictions.",
     "push": "Validate, ensure the project from label_config.xml, import what is not there yet.",
-    "studio": "Run a local Label Studio (127.0.0.1, SQLite under .labelstudio/).",
+    "studio": "Run a local Label Studio (127.0.0.1; SQLite, or PostgreSQL for a team).",
     "backend": "Serve the rule-based suggestions to Label Studio as an ML backend.",
+    "team": "Annotator accounts on the local Label Studio (logins in 0600 files).",
+    "progress": "Who has done what: per annotator, tasks still short, time per task, running "
+                "agreement.",
     "pull": "Export every task (annotations, full predictions) as native JSON + .meta.json.",
     "validate": "Check an export against the schema and the annotation rules "
                 "(docs/validation.md).",
@@ -48,7 +53,8 @@ _MODULES = {"import": "import_brat"}
 HELP = """Claims and their attribution in news, from raw articles to versioned datasets.
 
 Pipeline: ingest -> preannotate -> push -> (annotate in `studio`, with suggestions
-from `backend`) -> pull -> validate -> agreement / adjudicate -> evaluate -> release
+from `backend`; accounts: `team`, watch: `progress`) -> pull -> validate
+-> agreement / adjudicate -> evaluate -> release -> verify.
 -> verify.
 
 Exit codes: 0 fine, 1 the data has problems (listed), 2 the command could not run."""
@@ -106,7 +112,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"newsclaims {__version__}")
+        typer.echo(f"newsclaims {newsclaims.__version__}")
         raise typer.Exit()
 
 

@@ -19,12 +19,14 @@ from newsclaims.core.errors import (
     has_errors,
     summarize,
 )
+from newsclaims.studio.redact import redact_url
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def fail(message: str, code: ExitCode = ExitCode.CANNOT_RUN) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
+    """One error line (a password in any URL in it shown as ***), then exit."""
+    typer.echo(f"error: {redact_url(message)}", err=True)
     raise typer.Exit(int(code))
 
 

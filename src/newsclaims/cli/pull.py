@@ -32,9 +32,11 @@ def pull(
         for path in result.cleaned:
             typer.echo(f"pull: removed {path}, left by an interrupted pull", err=True)
         meta = result.meta
+        multi = sum(n for k, n in meta["tasks_by_annotators"].items() if int(k) >= 2)
         typer.echo(
             f"pull: {result.path} ({meta['task_count']} tasks, "
-            f"{meta['annotation_count']} annotations, sha256 {meta['export_sha256'][:12]})"
+            f"{meta['annotation_count']} annotations by {meta['annotators']} annotators, "
+            f"{multi} tasks by 2+; sha256 {meta['export_sha256'][:12]})"
         )
 
 

@@ -1,6 +1,9 @@
 """JSON Schemas from schemas/, loaded by name (never copied into code).
 
 All schemas are registered under their `$id`, so one schema can `$ref` another.
+jsonschema is imported on first validation, not with this module: its import costs
+~0.15 CPU s, and the plain checks of core/articles.py accept good records without it
+(`newsclaims preannotate` on clean articles never needs it).
 """
 
 from __future__ import annotations
@@ -8,14 +11,15 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING, Any
 
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.resources import schemas_dir
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 _SHOWN = 60  # characters of a long string a schema problem quotes
 
@@ -30,6 +34,8 @@ def _schemas() -> dict[str, dict[str, Any]]:
 
 @functools.cache
 def _registry() -> Registry:
+    from referencing import Registry, Resource
+
     return Registry().with_resources(
         (schema["$id"], Resource.from_contents(schema)) for schema in _schemas().values()
     )
@@ -47,13 +53,12 @@ def load_schema(name: str) -> dict[str, Any]:
 
 @functools.cache
 def validator(name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     schema = load_schema(name)
-    return Draft202012Validator(schema, registry=_registry(), format_checker=format_checker())
-
-
-def format_checker() -> FormatChecker:
-    """The format checker every validator here uses (plain-code checks call it directly)."""
-    return Draft202012Validator.FORMAT_CHECKER
+    return Draft202012Validator(
+        schema, registry=_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def errors(name: str, instance: Any) -> Iterator[ValidationError]:

@@ -328,11 +328,17 @@ def convert(
     return records
 
 
-def convert_task(task: dict[str, Any], *, salt: str, scheme: Scheme | None = None) -> Records:
-    """Canonical records of one task: no article when the task has no text, else one."""
+def convert_task(task: dict[str, Any], *, salt: str, scheme: Scheme | None = None,
+                 regions: bool = True) -> Records:
+    """Canonical records of one task: no article when the task has no text, else one.
+
+    With `regions=False` only the article and annotation rows are made (their
+    `n_regions` and `n_relations` left None): a release flattens the regions of a
+    validated export in DuckDB (`newsclaims.release.columnar`) instead.
+    """
     _check_salt(salt)
     records = Records()
-    _convert_task(task, salt, scheme or load_scheme(), records)
+    _convert_task(task, salt, scheme or load_scheme(), records, regions=regions)
     return records
 
 
@@ -341,7 +347,8 @@ def _check_salt(salt: str) -> None:
         raise NewsclaimsError("converting needs a non-empty pseudonym salt (from configuration)")
 
 
-def _convert_task(task: dict[str, Any], salt: str, scheme: Scheme, records: Records) -> None:
+def _convert_task(task: dict[str, Any], salt: str, scheme: Scheme, records: Records, *,
+                  regions: bool = True) -> None:
     task_id = task.get("id")
     data = task.get("data")
     text = data.get("text") if isinstance(data, dict) else None
@@ -378,7 +385,8 @@ def _convert_task(task: dict[str, Any], salt: str, scheme: Scheme, records: Reco
                         task_id=task_id, article_id=article, annotation_id=annotation_id)
             )
             continue
-        _convert_annotation(annotation, task_id, article, text, salt, scheme, records)
+        _convert_annotation(annotation, task_id, article, text, salt, scheme, records,
+                            regions=regions)
 
 
 def _convert_annotation(
@@ -389,33 +397,55 @@ def _convert_annotation(
     salt: str,
     scheme: Scheme,
     records: Records,
+    *,
+    regions: bool = True,
 ) -> None:
     annotation_id = annotation.get("id")
     annotator = annotator_pseudonym(annotation.get("completed_by"), salt)
+    if not regions:
+        records.annotations.append(_annotation_row(annotation, task_id, article, annotator))
+        return
     parsed = parse_result(annotation.get("result") or [], text, scheme=scheme)
     place = {"article_id": article, "annotation_id": annotation_id, "annotator": annotator}
     records.problems.extend(
         dataclasses.replace(p, task_id=task_id, article_id=article, annotation_id=annotation_id)
         for p in parsed.problems
     )
-    records.annotations.append(
-        {
-            "annotation_id": annotation_id,
-            "task_id": task_id,
-            "article_id": article,
-            "annotator": annotator,
-            "created_at": annotation.get("created_at"),
-            "updated_at": annotation.get("updated_at"),
-            "lead_time": annotation.get("lead_time"),
-            "ground_truth": bool(annotation.get("ground_truth")),
-            "n_regions": len({s["region_id"] for s in parsed.spans}),
-            "n_relations": len(parsed.relations),
-        }
-    )
+    records.annotations.append({
+        **_annotation_row(annotation, task_id, article, annotator),
+        "n_regions": len({s["region_id"] for s in parsed.spans}),
+        "n_relations": len(parsed.relations),
+    })
     records.spans.extend({**place, **span} for span in parsed.spans)
     records.relations.extend({**place, **rel} for rel in parsed.relations)
     claims = claims_from(parsed.spans, parsed.relations)
     records.claims.extend({**place, **claim} for claim in claims)
+
+
+def _annotation_row(annotation: dict[str, Any], task_id: Any, article: str,
+                    annotator: str | None) -> dict[str, Any]:
+    """An annotation's provenance row, its region and relation counts left None."""
+    return {
+        "annotation_id": annotation.get("id"),
+        "task_id": task_id,
+        "article_id": article,
+        "annotator": annotator,
+        "created_at": annotation.get("created_at"),
+        "updated_at": annotation.get("updated_at"),
+        "lead_time": annotation.get("lead_time"),
+        "ground_truth": bool(annotation.get("ground_truth")),
+        "n_regions": None,
+        "n_relations": None,
+    }
+
+
+def layer_spans(result: Any, text: str, layer: str) -> list[dict[str, Any]]:
+    """The span rows of one Labels control in a validated `result` (trimmed as every
+    span is), without their choices: what the token table needs of a gold result."""
+    problems: list[Problem] = []
+    spans = (_span(item, text, (), problems) for item in result or ()
+             if item.get("type") == "labels" and item.get("from_name") == layer)
+    return [span for span in spans if span is not None]
 
 
 def _short(value: Any, limit: int = 40) -> str:

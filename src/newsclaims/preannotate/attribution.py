@@ -25,6 +25,7 @@ _NOUN_MARKERS = frozenset(
     ["the", "a", "an", "its", "their", "his", "her", "our", "this", "that", "these", "those"]
 )
 _LEADING_LINK = re.compile(r"(?:and|but|that|or)\s+")
+_CJK = re.compile("[\u3040-\u9fff]")  # kana and CJK ideographs, written without spaces
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,7 @@ def _content_end(text: str, start: int, end: int) -> int:
 def _words(span: str) -> int:
     """Word count; a run of CJK characters (written without spaces) counts one word
     per two characters, so a quoted Chinese sentence is not mistaken for one word."""
-    return len(span.split()) + sum(1 for ch in span if "\u3040" <= ch <= "\u9fff") // 2
+    return len(span.split()) + len(_CJK.findall(span)) // 2
 
 
 def claim_certainty(text: str, start: int, end: int, rules: Rules) -> str:
@@ -233,7 +234,9 @@ class _Finder:
         if first > sent.first and toks[first - 1].lower in _NOUN_MARKERS:
             return None  # "the report", "its findings": a noun, not a reporting verb
         cue_start, cue_end = toks[first].start, m.end()
-        if m.end() < sent.end and toks[verb + 1].lower in ("by", "of"):
+        # The sentence may end in characters that are no token (e.g. "\x1f", a space
+        # to re but not to `trim`): then no token follows the verb.
+        if m.end() < sent.end and verb + 1 < len(toks) and toks[verb + 1].lower in ("by", "of"):
             return None  # "a report by", "claims of": a noun
         if lemma in rules.audience_lemmas:
             cue_end = self._audience_end(verb + 1, cue_end, sent)

@@ -45,6 +45,7 @@ _POSSESSIVE = ("'s", "’s", "s'", "s’", "my", "your")
 _INVERTING = frozenset([",", "”", "\"", "'"])
 _COLON_END = re.compile(r":[ \t]*\n")
 _COORDINATION = re.compile(r",?\s+(?:and|but)\s+$")
+_LINK_WORD = re.compile(r"(?:and|but)\s+")
 _COLON_LINE = re.compile(
     r"(?m)^[ \t]*((?:[A-Z][\w.'’-]*)(?:[ \t]+[A-Z][\w.'’-]*){0,3})[ \t]*(:)[ \t]+(?=\S)"
 )
@@ -404,14 +405,21 @@ class BroadFinder(_Finder):
 
     def _content_after(self, cue_end: int, sent: _Sentence) -> Region | None:
         """As in 2026.11, but ending before a coordinated cue ("praised Garland and
-        said …"), which is an attribution of its own."""
+        said …"), which is an attribution of its own. A cue verb is tried only right
+        after an "and"/"but": cue verbs are single words, so this finds the same first
+        coordinated cue as scanning the claim for every cue verb, at a fraction of the
+        cost (that scan was ~5% of a run)."""
         claim = super()._content_after(cue_end, sent)
         if claim is None:
             return None
-        for m in self.rules.cue_verb_re.finditer(self.text, claim.start, claim.end):
-            before = self.text[max(claim.start, m.start() - 6) : m.start()]
-            if _COORDINATION.search(before):
-                cut = _COORDINATION.search(self.text, claim.start, m.start())
+        text = self.text
+        for link in _LINK_WORD.finditer(text, claim.start, claim.end):
+            verb = link.end()
+            before = text[max(claim.start, verb - 6) : verb]
+            if _COORDINATION.search(before) and self.rules.cue_verb_re.match(
+                text, verb, claim.end
+            ):
+                cut = _COORDINATION.search(text, claim.start, verb)
                 if cut and cut.start() > claim.start:
                     return replace(claim, end=cut.start())
                 return claim

@@ -27,16 +27,21 @@ from newsclaims.core.errors import NewsclaimsError, Problem, Severity
 from newsclaims.core.result_rules import check_result
 from newsclaims.preannotate.attribution import Attribution, Region, find_attributions
 from newsclaims.preannotate.entities import backend_name, find_entities
+from newsclaims.preannotate.linking import link
 from newsclaims.preannotate.rules import MODEL_VERSION, Rules, load_rules
+from newsclaims.preannotate.tagger import TaggerModel
 from newsclaims.preannotate.text import Doc
 from newsclaims.preannotate.unattributed import unattributed_claims
 
 log = logging.getLogger(__name__)
 
 
-def model_version(version: str = MODEL_VERSION) -> str:
-    """The version stamped on predictions: the rule version, plus the spaCy pipeline
-    when one makes the entity suggestions (so the two are never confused)."""
+def model_version(version: str = MODEL_VERSION, model: TaggerModel | None = None) -> str:
+    """The version stamped on predictions: the rule version (or the trained model's,
+    which names the model file), plus the spaCy pipeline when one makes the entity
+    suggestions (so the two are never confused)."""
+    if model is not None:
+        version = model.model_version
     backend = backend_name()
     return version if backend == "patterns" else f"{version}+{backend}"
 
@@ -160,19 +165,25 @@ class _ResultBuilder:
 
 def preannotate(
     article: dict[str, Any], *, version: str = MODEL_VERSION,
-    problems: list[Problem] | None = None,
+    problems: list[Problem] | None = None, model: TaggerModel | None = None,
 ) -> dict[str, Any]:
     """One prediction for `article` (needs `text`; `article_id` is carried over).
+    With a trained `model` (`tagger.load_model`), it finds the attributions and its
+    rules version the rest; `version` is then not used.
 
     A region that fails `check_result` is left out; the warning saying so goes to
     `problems` when given, else to the log (never silently)."""
-    rules = load_rules(version)
+    rules = load_rules(version) if model is None else model.rules
     text = article["text"]
     doc = Doc(text, rules.quote_re, rules.sentence_end_re)
     builder = _ResultBuilder(text, rules)
-    triples = find_attributions(doc, rules)
+    triples, lone_cues = find_attributions(doc, rules), []
+    if model is not None:
+        triples, lone_cues = link(doc, model.tag(doc, triples), triples, rules)
     for found in triples:
         builder.attribution(found)
+    for cue in lone_cues:
+        builder.attribution_region(cue, "cue:tagger")
     for claim in unattributed_claims(doc, triples, rules):
         builder.attribution_region(claim, "unattributed")
     for entity in find_entities(doc, rules):
@@ -185,7 +196,7 @@ def preannotate(
     scores = [item["score"] for item in builder.items if "score" in item]
     return {
         "article_id": article.get("article_id"),
-        "model_version": model_version(version),
+        "model_version": model_version(version, model),
         "score": round(sum(scores) / len(scores), 3) if scores else 0.0,
         "result": builder.items,
     }
@@ -193,12 +204,13 @@ def preannotate(
 
 def preannotate_articles(
     articles: Iterable[dict[str, Any]], *, version: str = MODEL_VERSION,
-    problems: list[Problem] | None = None,
+    problems: list[Problem] | None = None, model: TaggerModel | None = None,
 ) -> list[dict[str, Any]]:
     """Predictions for `articles`, in order (what `push` attaches to its tasks); the
     warnings about regions left out go to `problems` when given, else to the log."""
     with _gc_paused():
-        return [preannotate(article, version=version, problems=problems) for article in articles]
+        return [preannotate(article, version=version, problems=problems, model=model)
+                for article in articles]
 
 
 @contextlib.contextmanager

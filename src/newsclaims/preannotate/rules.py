@@ -19,6 +19,9 @@ from newsclaims.preannotate import text as text_module
 MODEL_VERSION = "rules-2026.12"
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 RULE_FILES = ("labels", "cues", "sources", "entities")
+# libyaml's parser with the safe constructor: the same data as yaml.safe_load, about 10x
+# faster (pure-Python parsing of the rule files was ~0.15 CPU s of every run's start-up).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _trie(keys: set[str]) -> str:
@@ -289,7 +292,7 @@ def load_rules(model_version: str = MODEL_VERSION) -> Rules:
     for name in RULE_FILES:
         path = where / f"{name}.yaml"
         try:
-            raw[name] = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw[name] = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         except (OSError, yaml.YAMLError) as exc:
             raise NewsclaimsError(f"cannot read rule file {path}: {exc}") from exc
     scheme = load_scheme()

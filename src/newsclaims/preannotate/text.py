@@ -17,18 +17,28 @@ _ABBREVIATION = (
 )
 TOKEN_RE = re.compile(rf"{_ABBREVIATION}|\w+(?:[’'\-.]\w+)*|n[’']t|\S")
 _ABBREVIATION_END = re.compile(rf"(?:{_ABBREVIATION})$")
-_SENTENCE_END = re.compile(r"[.!?…]+[”\"’)]*(?=\s+[\"“‘(\[A-Z0-9\u00C0-\uFFFF])|\n+")
+# The quotation and sentence-end patterns below start with the character they consume
+# first and check what precedes it afterwards (`"(?<!\w")` is `(?<!\w)"`): Python's re
+# can then jump from one candidate character to the next, where a pattern that starts
+# with a lookbehind or a repeat is tried at every position of the text (5-7x slower;
+# the matches are the same, checked on ~105,000 texts).
+#
+# A sentence ends after a run of . ! ? … (and closing quotes or brackets) before a space
+# and a capital, digit or opening mark; or at a run of line breaks.
+_SENTENCE_END = re.compile(
+    r"[.!?…\n](?:(?<=[.!?…])[.!?…]*[”\"’)]*(?=\s+[\"“‘(\[A-Z0-9\u00C0-\uFFFF])|(?<=\n)\n*)"
+)
 # Opening and closing double quotes. A straight quote opens when it is not preceded
 # by a word character and closes otherwise.
-_QUOTE_RE = re.compile(r"“[^“”\n]*”|(?<![\w])\"[^\"\n]*\"")
+_QUOTE_RE = re.compile(r"“[^“”\n]*”|\"(?<!\w\")[^\"\n]*\"")
 # rules-2026.12 (`two_apostrophe_quotes`): also two apostrophes on each side, as some
 # newspapers' archives write quotation marks (''We will,'' she said), and a sentence
 # may start with such a mark.
 QUOTE_RE_WIDE = re.compile(
-    r"“[^“”\"\n]*[”\"]|(?<![\w])\"[^\"“”\n]*[\"”]|(?<![\w'])''(?:[^'\n]|'(?!'))+''"
+    r"“[^“”\"\n]*[”\"]|\"(?<!\w\")[^\"“”\n]*[\"”]|'(?<![\w']')'(?:[^'\n]|'(?!'))+''"
 )
 SENTENCE_END_WIDE = re.compile(
-    r"[.!?…]+[”\"’')]*(?=\s+[\"“‘'(\[A-Z0-9\u00C0-\uFFFF])|\n+"
+    r"[.!?…\n](?:(?<=[.!?…])[.!?…]*[”\"’')]*(?=\s+[\"“‘'(\[A-Z0-9\u00C0-\uFFFF])|(?<=\n)\n*)"
 )
 
 
@@ -75,11 +85,12 @@ class Doc:
         sentence_end: re.Pattern[str] = _SENTENCE_END,
     ) -> None:
         self.text = text
-        spans = [m.span() for m in TOKEN_RE.finditer(text)]
-        self.starts = [s for s, _ in spans]
-        self.ends = [e for _, e in spans]
-        self.texts = [text[s:e] for s, e in spans]
-        self.lowers = [t.lower() for t in self.texts]
+        # Columns by map over the match objects: no Python bytecode per token.
+        found = list(TOKEN_RE.finditer(text))
+        self.starts = list(map(re.Match.start, found))
+        self.ends = list(map(re.Match.end, found))
+        self.texts = list(map(re.Match.group, found))
+        self.lowers = list(map(str.lower, self.texts))
         self._tokens: list[Token] | None = None
         self.quotes = quotes(text, quote_re)
         self.sentences = sentences(text, self.quotes, sentence_end)

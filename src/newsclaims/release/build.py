@@ -14,19 +14,21 @@ import dataclasses
 import gc
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from newsclaims.core.errors import Problem, Severity, has_errors
 from newsclaims.core.scheme import Scheme
-from newsclaims.export.convert import Records, claims_from, convert_task, parse_result
+from newsclaims.export.convert import Records, claims_from, convert_task, layer_spans, parse_result
 from newsclaims.export.reader import iter_tasks
 from newsclaims.export.validate import TaskChecker
-from newsclaims.release.tables import TableBuilder, table_specs
-from newsclaims.release.tokens import Sentence, entity_layer, sentences
+from newsclaims.release.columnar import RegionTables
+from newsclaims.release.tables import TableBuilder, conll2003_map, table_specs
+from newsclaims.release.tokens import entity_layer, tag_text
 from newsclaims.release.versions import split_of
 from newsclaims.review.agreement import AgreementReadings
 from newsclaims.review.gold import choose_gold
@@ -45,46 +47,114 @@ class Built:
 
 
 def build_tables(
-    export_path: Path, *, salt: str, scheme: Scheme, rule: dict[str, Any],
+    export_path: Path, *, salt: str, scheme: Scheme, rule: dict[str, Any], spill_dir: Path,
     checker: TaskChecker | None = None,
 ) -> Built:
-    """One streaming pass: every table as a sorted Arrow table, plus the tallies.
+    """One streaming pass: every table as an Arrow table (unsorted), plus the tallies.
 
-    With a `checker`, each task is validated in the same pass; after the first
-    validation error nothing more is built (the release will be refused, and the
-    builders only ever see tasks that validated).
+    DuckDB flattens the regions of every annotation in a thread meanwhile
+    (`columnar.RegionTables`); the pass adds what needs Python: validation, the gold
+    choice (a majority merge is parsed here), tokens and tags, agreement readings,
+    article and annotation rows. With a `checker`, each task is validated in the same
+    pass; after the first validation error nothing more is built (the release will be
+    refused, and the builders only ever see tasks that validated).
     """
     builders = {name: TableBuilder(spec) for name, spec in table_specs().items()}
-    tally = _Tally()
-    readings = AgreementReadings(scheme)
-    entities = entity_layer(scheme)
-    with _gc_paused():
-        for task in _tasks_to_build(iter_tasks(export_path), checker):
-            records = convert_task(task, salt=salt, scheme=scheme)
-            # Validation already reported the rest (e.g. cancelled annotations).
-            tally.problems.extend(p for p in records.problems if p.severity is Severity.ERROR)
-            if not records.articles or not tally.new_article(task, records.articles[0]):
-                continue
-            readings.add(task)
-            _add_rows(builders, task, records, scheme, rule, entities, tally)
-        agreement = readings.summary()
-    del readings  # the multi-annotated tasks' readings: gone before the tables are sorted
+    pass_ = _Pass(scheme, rule, entities=_EntityColumns(builders["entities"],
+                                                       entity_layer(scheme)))
+    regions = RegionTables(export_path, scheme, spill_dir).start()
+    try:
+        with _gc_paused():
+            tasks = _ValidatedTasks(iter_tasks(export_path), checker)
+            for task in tasks:
+                records = convert_task(task, salt=salt, scheme=scheme, regions=False)
+                # Validation already reported the rest (e.g. cancelled annotations).
+                pass_.problems.extend(p for p in records.problems
+                                      if p.severity is Severity.ERROR)
+                if not records.articles or not pass_.new_article(task, records.articles[0]):
+                    continue
+                pass_.readings.add(task)
+                pass_.add_task(builders, task, records)
+            pass_.entities.flush()
+            agreement = pass_.readings.summary()
+    except BaseException:
+        regions.cancel()
+        raise
+    pass_.readings = None  # the multi-annotated tasks' readings: gone before the tables
     # Each builder goes as soon as its table exists, so its unsorted batches do not
     # sit beside every sorted table.
     tables = {name: builders.pop(name).table() for name in list(builders)}
-    return Built(tables, tally.problems, len(tally.annotators - {None}),
-                 dict(sorted(tally.policies.items())), tally.newest, agreement)
+    if tasks.invalid or has_errors(pass_.problems):
+        regions.cancel()  # refused: the region tables are never needed
+    else:
+        _add_region_tables(tables, regions.collect(
+            gold=pa.table({"article_id": pa.array([a for a, _ in pass_.gold], pa.string()),
+                           "annotation_id": pa.array([i for _, i in pass_.gold], pa.int64())}),
+            annotators=tables["annotations"].select(["article_id", "annotation_id",
+                                                     "annotator"]),
+            splits=tables["articles"].select(["article_id", "split"])))
+    return Built(tables, pass_.problems, len(pass_.annotators - {None}),
+                 dict(sorted(pass_.policies.items())), pass_.newest, agreement)
 
 
-@dataclass
-class _Tally:
-    """What the pass counts beside the tables."""
+def _add_region_tables(tables: dict[str, pa.Table], regions: dict[str, pa.Table]) -> None:
+    """DuckDB's region tables beside the rows the pass parsed (majority merges), in the
+    builders' column order; the annotations' region and relation counts.
 
-    problems: list[Problem] = field(default_factory=list)
-    annotators: set[str | None] = field(default_factory=set)
-    policies: Counter[str] = field(default_factory=Counter)
-    newest: str | None = None  # newest created/updated time of any annotation
-    task_of_article: dict[str, Any] = field(default_factory=dict)
+    Columns whose values repeat (article ids, labels, pseudonyms, splits: those written
+    dictionary-encoded) are held dictionary-encoded: a quarter of their memory on the
+    100,000-task release. `tables.write_sorted_splits` sorts and encodes by value."""
+    for name in ("annotation_spans", "spans", "relations", "claims"):
+        schema = tables[name].schema
+        flat = regions.pop(name)
+        parts = [flat.select(schema.names), tables[name]]
+        del flat
+        columns = []
+        for field in schema:
+            chunks = [part.column(field.name).cast(field.type) for part in parts]
+            column = pa.chunked_array([c for chunked in chunks for c in chunked.chunks],
+                                      field.type)
+            if field.name == "article_id" or field.name in _DICTIONARY_COLUMNS[name]:
+                column = column.dictionary_encode()
+            columns.append(column)
+        tables[name] = pa.table(columns, names=schema.names)
+        pa.default_memory_pool().release_unused()
+    annotations = tables["annotations"]
+    for column, counts in (("n_regions", regions["region_counts"]),
+                           ("n_relations", regions["relation_counts"])):
+        keys = pc.binary_join_element_wise(
+            annotations.column("article_id"),
+            annotations.column("annotation_id").cast(pa.string()), "\x1f")
+        counted = pc.binary_join_element_wise(
+            counts.column("article_id"), counts.column("annotation_id").cast(pa.string()),
+            "\x1f")
+        values = pc.fill_null(pc.take(counts.column("n"), pc.index_in(keys, counted)), 0)
+        index = annotations.schema.get_field_index(column)
+        annotations = annotations.set_column(index, annotations.schema.field(index),
+                                             values.cast(pa.int32()))
+    tables["annotations"] = annotations
+
+
+# The columns each region table writes dictionary-encoded (from its record schema).
+_DICTIONARY_COLUMNS = {
+    name: {f.name for f in spec.schema if pa.types.is_dictionary(f.type)}
+    for name, spec in table_specs().items()
+}
+
+
+class _Pass:
+    """What the pass keeps beside the builders: tallies, problems, the gold annotations
+    whose regions DuckDB's tables supply, and the agreement readings."""
+
+    def __init__(self, scheme: Scheme, rule: dict[str, Any], entities: _EntityColumns) -> None:
+        self.scheme, self.rule, self.entities = scheme, rule, entities
+        self.readings: AgreementReadings | None = AgreementReadings(scheme)
+        self.problems: list[Problem] = []
+        self.annotators: set[str | None] = set()
+        self.policies: Counter[str] = Counter()
+        self.newest: str | None = None  # newest created/updated time of any annotation
+        self.task_of_article: dict[str, Any] = {}
+        self.gold: list[tuple[str, int]] = []  # (article_id, annotation_id) of single golds
 
     def new_article(self, task: dict[str, Any], article: dict[str, Any]) -> bool:
         """Whether the task's article is new to this pass (then noted); a repeat is an
@@ -99,88 +169,141 @@ class _Tally:
         self.task_of_article[aid] = task.get("id")
         return True
 
+    def add_task(self, builders: dict[str, TableBuilder], task: dict[str, Any],
+                 records: Records) -> None:
+        """Append one task's article, annotations, gold view (`choose_gold`) and tokens."""
+        article = records.articles[0]
+        aid, text = article["article_id"], article["text"]
+        split = split_of(aid, self.rule)
+        choice = choose_gold(task, self.scheme, copy_result=False)
+        self.policies[choice.policy] += 1
+        gold_ids = set(choice.annotation_ids)
+        for row in records.annotations:
+            self.annotators.add(row["annotator"])
+            self.newest = max(filter(None, (self.newest, row["updated_at"], row["created_at"])),
+                              default=None)
+            builders["annotations"].append(row, is_gold=row["annotation_id"] in gold_ids,
+                                           split=split)
+        if choice.policy != "majority" and len(choice.annotation_ids) == 1:
+            # DuckDB's tables hold this annotation's regions; only its entities are needed.
+            self.gold.append((aid, choice.annotation_ids[0]))
+            entity_spans = layer_spans(choice.result, text, self.entities.layer)
+        else:
+            entity_spans = self._parsed_gold(builders, task, choice.result, aid, split, text)
+        self.entities.add(text, entity_spans, aid, split, task.get("id"), self.problems)
+        builders["articles"].append(
+            article, split=split, gold_policy=choice.policy,
+            needs_adjudication=choice.needs_adjudication,
+            gold_annotation_ids=sorted(gold_ids, key=str),
+            n_annotations=len(records.annotations))
 
-def _tasks_to_build(tasks: Iterable[dict[str, Any]],
-                    checker: TaskChecker | None) -> Iterator[dict[str, Any]]:
+    def _parsed_gold(self, builders: dict[str, TableBuilder], task: dict[str, Any],
+                     result: Any, aid: str, split: str, text: str) -> list[dict[str, Any]]:
+        """A merged gold result (majority, or none): parsed here into the gold tables;
+        returns its entity spans."""
+        parsed = parse_result(result, text, scheme=self.scheme)
+        self.problems.extend(dataclasses.replace(p, task_id=task.get("id"), article_id=aid)
+                             for p in parsed.problems)
+        builders["spans"].extend(parsed.spans, article_id=aid, split=split)
+        builders["relations"].extend(parsed.relations, article_id=aid, split=split)
+        builders["claims"].extend(claims_from(parsed.spans, parsed.relations),
+                                  article_id=aid, split=split)
+        return [span for span in parsed.spans if span["layer"] == self.entities.layer]
+
+
+class _ValidatedTasks:
     """The tasks, each validated by `checker` (if any) as it passes. After the first
     validation error the rest are still validated (every problem is reported) but
-    none is built."""
-    invalid = False
-    for task in tasks:
-        if checker is not None and has_errors(checker.check(task)):
-            invalid = True
-        if not invalid:
-            yield task
+    none is yielded; `invalid` says whether that happened."""
+
+    def __init__(self, tasks: Iterable[dict[str, Any]], checker: TaskChecker | None) -> None:
+        self.tasks, self.checker, self.invalid = tasks, checker, False
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for task in self.tasks:
+            if self.checker is not None and has_errors(self.checker.check(task)):
+                self.invalid = True
+            if not self.invalid:
+                yield task
 
 
-def _add_rows(builders: dict[str, TableBuilder], task: dict[str, Any], records: Records,
-              scheme: Scheme, rule: dict[str, Any], entities: str, tally: _Tally) -> None:
-    """Append one converted task to every table: its annotations as they are, and its
-    gold view (`choose_gold`)."""
-    article = records.articles[0]
-    aid = article["article_id"]
-    split = split_of(aid, rule)
-    choice = choose_gold(task, scheme, copy_result=False)
-    tally.policies[choice.policy] += 1
-    gold_ids = set(choice.annotation_ids)
-    for row in records.annotations:
-        tally.annotators.add(row["annotator"])
-        tally.newest = max(filter(None, (tally.newest, row["updated_at"], row["created_at"])),
-                           default=None)
-        builders["annotations"].append(row, is_gold=row["annotation_id"] in gold_ids,
-                                       split=split)
-    builders["annotation_spans"].extend(records.spans, split=split)
-    spans, relations, claims = _gold_rows(task, choice, records, article["text"], scheme,
-                                          tally.problems)
-    builders["spans"].extend(spans, article_id=aid, split=split)
-    builders["relations"].extend(relations, article_id=aid, split=split)
-    builders["claims"].extend(claims, article_id=aid, split=split)
-    _add_sentences(builders["entities"], article["text"],
-                   [s for s in spans if s["layer"] == entities], aid, split,
-                   task.get("id"), tally.problems)
-    builders["articles"].append(
-        article, split=split, gold_policy=choice.policy,
-        needs_adjudication=choice.needs_adjudication,
-        gold_annotation_ids=sorted(gold_ids, key=str),
-        n_annotations=len(records.annotations))
+class _EntityColumns:
+    """The `entities` table's columns, flat: per token (tokens, offsets, tags) and per
+    sentence (article, number, start, end, where its tokens end), turned into list
+    arrays every `batch_tokens` tokens; no object or row dict per sentence."""
 
+    def __init__(self, builder: TableBuilder, layer: str, batch_tokens: int = 1 << 20) -> None:
+        self.builder, self.layer, self.batch_tokens = builder, layer, batch_tokens
+        self.mapping = conll2003_map()
+        self._clear()
 
-def _gold_rows(
-    task: dict[str, Any], choice: Any, records: Any, text: str, scheme: Scheme,
-    problems: list[Problem],
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """The gold view's spans, relations and claims; reuses the converted rows when the
-    gold is one annotation, parses the merged result otherwise."""
-    if choice.policy != "majority" and len(choice.annotation_ids) == 1:
-        (gold_id,) = choice.annotation_ids
-        spans, relations, claims = (
-            [row for row in rows if row["annotation_id"] == gold_id]
-            for rows in (records.spans, records.relations, records.claims)
-        )
-        return spans, relations, claims
-    parsed = parse_result(choice.result, text, scheme=scheme)
-    problems.extend(
-        dataclasses.replace(p, task_id=task.get("id"), article_id=records.articles[0]["article_id"])
-        for p in parsed.problems
-    )
-    return parsed.spans, parsed.relations, claims_from(parsed.spans, parsed.relations)
+    def _clear(self) -> None:
+        self.article_ids: list[str] = []
+        self.splits: list[str] = []
+        self.numbers: list[int] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.offsets: list[int] = [0]  # where each sentence's tokens end in the flat lists
+        self.words: list[str] = []
+        self.token_starts: list[int] = []
+        self.token_ends: list[int] = []
+        self.ner: list[str] = []
+        self.conll: list[str] = []
 
+    def add(self, text: str, spans: list[dict[str, Any]], aid: str, split: str, task_id: Any,
+            problems: list[Problem]) -> None:
+        tagged = tag_text(text, spans, self.mapping)
+        base = len(self.words)
+        count = len(tagged.sentence_ends)
+        self.article_ids += [aid] * count
+        self.splits += [split] * count
+        self.numbers += range(count)
+        self.starts += [tagged.starts[0], *(tagged.starts[e] for e in tagged.sentence_ends[:-1])
+                        ] if count else []
+        self.ends += [tagged.ends[e - 1] for e in tagged.sentence_ends]
+        self.offsets += [base + e for e in tagged.sentence_ends]
+        self.words += tagged.words
+        self.token_starts += tagged.starts
+        self.token_ends += tagged.ends
+        self.ner += tagged.ner_tags
+        self.conll += tagged.conll_tags
+        for span in tagged.left_out:
+            problems.append(Problem(
+                Severity.WARNING, "entity-not-in-bio",
+                f"{span['label']} {span['start']}..{span['end']} overlaps another entity; "
+                "left out of the token-level entities table (still in spans)",
+                task_id=task_id, article_id=aid, region_id=span.get("region_id")))
+        if len(self.words) >= self.batch_tokens:
+            self.flush()
 
-def _add_sentences(builder: TableBuilder, text: str, spans: list[dict[str, Any]], aid: str,
-                   split: str, task_id: Any, problems: list[Problem]) -> None:
-    tagged, left_out = sentences(text, spans)
-    # Not dataclasses.asdict: it deep-copies every token list.
-    fields = ("sentence", *Sentence.__slots__)
-    builder.extend([dict(zip(fields, (number, *(getattr(sentence, name)
-                                                for name in Sentence.__slots__)), strict=True))
-                    for number, sentence in enumerate(tagged)],
-                   article_id=aid, split=split)
-    for span in left_out:
-        problems.append(Problem(
-            Severity.WARNING, "entity-not-in-bio",
-            f"{span['label']} {span['start']}..{span['end']} overlaps another entity; "
-            "left out of the token-level entities table (still in spans)",
-            task_id=task_id, article_id=aid, region_id=span.get("region_id")))
+    def flush(self) -> None:
+        if not self.article_ids:
+            return
+        offsets = pa.array(self.offsets, pa.int32())
+
+        def listed(values: list[Any], kind: pa.DataType) -> pa.ListArray:
+            return pa.ListArray.from_arrays(offsets, pa.array(values, kind))
+
+        def tags(values: list[str]) -> pa.ListArray:
+            """Tags as one-byte codes into a dictionary (a few dozen distinct tags): a
+            fifth of the memory of strings; written as strings (`tables._as_written`)."""
+            encoded = pa.array(values, pa.string()).dictionary_encode()
+            return pa.ListArray.from_arrays(offsets, pa.DictionaryArray.from_arrays(
+                encoded.indices.cast(pa.int8()), encoded.dictionary))
+
+        self.builder.add_batch({
+            "article_id": pa.array(self.article_ids, pa.string()),
+            "sentence": pa.array(self.numbers, pa.int32()),
+            "start": pa.array(self.starts, pa.int32()),
+            "end": pa.array(self.ends, pa.int32()),
+            "tokens": listed(self.words, pa.string()),
+            "token_starts": listed(self.token_starts, pa.int32()),
+            "token_ends": listed(self.token_ends, pa.int32()),
+            "ner_tags": tags(self.ner),
+            "conll_tags": tags(self.conll),
+            "split": pa.array(self.splits, pa.string()),
+        })
+        self._clear()
 
 
 @contextlib.contextmanager

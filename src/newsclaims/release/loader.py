@@ -6,15 +6,13 @@ function: a submodule called `load` would replace it on import.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from newsclaims.core.errors import NewsclaimsError
+from newsclaims.release.files import MANIFEST, read_manifest, read_table_files
 from newsclaims.release.tables import SPLITS
 from newsclaims.release.versions import Version, parse_version, released_versions
 
@@ -49,21 +47,27 @@ def load(
     split: str | None = None,
     dataset_dir: str | Path | None = None,
 ) -> pd.DataFrame:
-    """Rows of `table` from one release (all splits, or one), Arrow-backed dtypes."""
+    """Rows of `table` from one release (all splits, or one), Arrow-backed dtypes.
+
+    Every file is checked before its rows are returned (`release.files`): its sha256
+    against manifest.json once per process, and, in format 2, every page checksum,
+    the column types and the row count. A damaged or changed file, a manifest that is
+    not JSON or a path outside the release raise `NewsclaimsError`.
+    """
     root = default_dataset_dir(dataset_dir)
     release = root / resolve_version(version, root).folder
-    manifest = json.loads((release / "manifest.json").read_text("utf-8"))
-    tables = manifest["tables"]
-    if table not in tables:
+    manifest = read_manifest(release)
+    tables = manifest.get("tables")
+    if not isinstance(tables, dict) or table not in tables:
         raise NewsclaimsError(f"no table {table!r} in {release.name}; tables: "
-                              f"{', '.join(tables)}")
+                              f"{', '.join(tables or {})}")
     if split is not None and split not in SPLITS:
         raise NewsclaimsError(f"no split {split!r}; splits: {', '.join(SPLITS)}")
-    files = tables[table]["files"]
-    paths = [release / files[s] for s in SPLITS if split in (None, s)]
     try:
-        data = pa.concat_tables(pq.read_table(path) for path in paths)
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise NewsclaimsError(f"cannot read {table} of {release}: {exc}") from exc
+        data = read_table_files(release, manifest, table,
+                                tuple(s for s in SPLITS if split in (None, s)))
+    except (KeyError, TypeError) as exc:
+        raise NewsclaimsError(f"{release / MANIFEST} does not describe table {table} "
+                              f"({exc!r} missing or malformed)") from None
     return data.to_pandas(types_mapper=pd.ArrowDtype)
 

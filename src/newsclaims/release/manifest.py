@@ -11,7 +11,8 @@ import pyarrow.compute as pc
 
 from newsclaims.core.atomic import sha256_file
 from newsclaims.core.scheme import Scheme
-from newsclaims.release.tables import SPLITS
+from newsclaims.release.files import FORMAT_VERSION, arrow_types
+from newsclaims.release.tables import SPLITS, table_specs
 from newsclaims.release.versions import Version
 
 DATASET_NAME = "newsclaims"
@@ -73,24 +74,36 @@ def tally(tables: dict[str, pa.Table], scheme: Scheme) -> dict[str, Any]:
     }
 
 
+def table_summary(tables: dict[str, pa.Table]) -> dict[str, Any]:
+    """What the manifest says of the tables, taken before they are written (and freed
+    one by one): rows per split, columns and types of each, and two totals."""
+    adjudication = tables["articles"].column("needs_adjudication")
+    return {
+        "tables": {
+            name: {
+                "rows": rows_per_split(table),
+                "columns": table.schema.names,
+                "types": arrow_types(table_specs()[name].schema),
+            }
+            for name, table in tables.items()
+        },
+        "needs_adjudication": pc.sum(adjudication).as_py() or 0,
+        "annotations": tables["annotations"].num_rows,
+    }
+
+
 def build_manifest(
     *, version: Version, created: str, generator: str, export_path: Path, export_sha256: str,
-    scheme: Scheme, rule: dict[str, Any], built: Any, counts: dict[str, Any],
-    table_files: dict[str, dict[str, str]], changes: dict[str, Any], notes: str | None,
-    files: list[dict[str, Any]],
+    scheme: Scheme, rule: dict[str, Any], built: Any, summary: dict[str, Any],
+    counts: dict[str, Any], table_files: dict[str, dict[str, str]], changes: dict[str, Any],
+    notes: str | None, files: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    tables = {
-        name: {
-            "files": table_files[name],
-            "rows": rows_per_split(built.tables[name]),
-            "columns": built.tables[name].schema.names,
-        }
-        for name in built.tables
-    }
-    adjudication = built.tables["articles"].column("needs_adjudication")
+    tables = {name: {"files": table_files[name], **info}
+              for name, info in summary["tables"].items()}
     return {
         "name": DATASET_NAME,
         "version": str(version),
+        "format_version": FORMAT_VERSION,
         "created": created,
         "generator": {"name": "newsclaims", "version": generator},
         "notes": notes,
@@ -105,9 +118,9 @@ def build_manifest(
         "label_counts": counts["labels"],
         "choice_counts": counts["choices"],
         "annotators": built.annotators,
-        "annotations": built.tables["annotations"].num_rows,
+        "annotations": summary["annotations"],
         "gold_policy": built.gold_policy,
-        "needs_adjudication": pc.sum(adjudication).as_py() or 0,
+        "needs_adjudication": summary["needs_adjudication"],
         "agreement": built.agreement,
         "changes": changes,
         "files": files,

@@ -40,7 +40,9 @@ from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.export.validate import TaskChecker
 from newsclaims.release.build import Built, build_tables
 from newsclaims.release.changelog import compare_tables, read_release_tables, write_changelog
+from newsclaims.release.files import read_manifest
 from newsclaims.release.tables import SPLITS, table_specs, write_sorted_splits
+from newsclaims.release.verify import verify
 from newsclaims.release.versions import (
     SPLITS_FILE,
     Version,
@@ -48,6 +50,7 @@ from newsclaims.release.versions import (
     parse_version,
     required_bump,
     split_rule,
+    stray_versions,
 )
 
 SALT_ENV = "NEWSCLAIMS_ANNOTATOR_SALT"
@@ -92,37 +95,52 @@ def release(
     result = ReleaseResult(str(wanted), None)
     if not export_path.is_file():
         raise NewsclaimsError(f"cannot read export {export_path}: no such file")
-    root.mkdir(parents=True, exist_ok=True)
-    result.cleaned = clean_leftovers(root)
-
-    refusal = _version_refusal(root, wanted)
-    if refusal:
-        result.problems.append(refusal)
-        return result
-    # The salt is decided before the pass (a new one goes into the salt file at once), so
-    # the tables are built once, with the salt the file keeps, even when another
-    # release creates the file at the same moment.
-    rule = split_rule(root, create=False)
-    built = _validated_build(export_path, salt=resolve_salt(root, salt), scheme=scheme,
-                             rule=rule, problems=result.problems)
-    if built is None:
-        return result
-    changes, refusal = _changes_since_latest(root, wanted, built)
-    if refusal:
-        result.problems.append(refusal)
-        return result
-    result.path, result.manifest = _publish(
-        root, wanted, built, export_path=export_path, scheme=scheme, rule=rule,
-        changes=changes, notes=notes, created=created)
+    if root.exists() and not root.is_dir():
+        raise NewsclaimsError(f"dataset folder {root} is a file, not a folder")
+    with _file_system_errors(root):
+        root.mkdir(parents=True, exist_ok=True)
+        result.cleaned = clean_leftovers(root)
+        result.problems.extend(_refusals(root, wanted))
+        if result.problems:
+            return result
+        # The salt is decided before the pass (a new one goes into the salt file at once),
+        # so the tables are built once, with the salt the file keeps, even when another
+        # release creates the file at the same moment.
+        rule = split_rule(root, create=False)
+        built = _validated_build(export_path, root, salt=resolve_salt(root, salt),
+                                 scheme=scheme, rule=rule, problems=result.problems)
+        if built is None:
+            return result
+        changes, refusal = _changes_since_latest(root, wanted, built)
+        if refusal:
+            result.problems.append(refusal)
+            return result
+        result.path, result.manifest = _publish(
+            root, wanted, built, export_path=export_path, scheme=scheme, rule=rule,
+            changes=changes, notes=notes, created=created)
     return result
 
 
-def _validated_build(export_path: Path, *, salt: str, scheme: Scheme, rule: dict[str, Any],
-                     problems: list[Problem]) -> Built | None:
+@contextlib.contextmanager
+def _file_system_errors(root: Path) -> Iterator[None]:
+    """A file system that refuses (read-only, full, a path that is a file) stops the
+    release with one line; the temporary folder is already gone by then."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else root
+        raise NewsclaimsError(f"cannot write the release in {root}: {where}: "
+                              f"{exc.strerror or exc}") from None
+
+
+def _validated_build(export_path: Path, root: Path, *, salt: str, scheme: Scheme,
+                     rule: dict[str, Any], problems: list[Problem]) -> Built | None:
     """The one pass that validates and builds; None when it found errors (in
     `problems`: every validation problem, or, if validation passed, the build's)."""
     checker = TaskChecker(scheme, file=str(export_path))
-    built = build_tables(export_path, salt=salt, scheme=scheme, rule=rule, checker=checker)
+    with _temporary_folder(root, "duckdb") as spill_dir:
+        built = build_tables(export_path, salt=salt, scheme=scheme, rule=rule,
+                             spill_dir=spill_dir, checker=checker)
     problems.extend(checker.report.problems)
     if has_errors(problems):
         return None
@@ -151,7 +169,7 @@ def _publish(root: Path, wanted: Version, built: Built, *, export_path: Path, sc
     split_rule(root, create=True)
     make_readable(root / SPLITS_FILE)
     final = root / wanted.folder
-    with _temporary_folder(root, wanted) as tmp:
+    with _temporary_folder(root, wanted.folder) as tmp:
         manifest = write_release(
             tmp, built, version=wanted, created=_creation_time(created, built.newest),
             export_path=export_path, scheme=scheme, rule=rule, changes=changes, notes=notes,
@@ -180,6 +198,31 @@ def prefer_jemalloc() -> str:
 
 
 # --- refusals ----------------------------------------------------------------------------
+
+
+def _refusals(root: Path, wanted: Version) -> list[Problem]:
+    """What stops a release before its pass: the version, names that look like releases
+    but are not, and a previous release whose files no longer match its manifest."""
+    refusal = _version_refusal(root, wanted)
+    if refusal:
+        return [refusal]
+    strays = stray_versions(root)
+    if strays:
+        return [Problem(Severity.ERROR, "version-folder-incomplete",
+                        f"{', '.join(strays)} in {root} looks like a release but has no "
+                        "manifest.json (a release is moved into place complete); remove or "
+                        "restore it before releasing", file=str(root / strays[0]))]
+    previous = latest_version(root)
+    if previous is None:
+        return []
+    read_manifest(root / previous.folder)  # not JSON: one line, exit 2 (cannot compare)
+    damaged = verify(root / previous.folder)
+    if not damaged:
+        return []
+    return [Problem(Severity.ERROR, "previous-release-damaged",
+                    f"{previous} does not match its manifest.json; a release is never compared "
+                    "against changed files (restore it, e.g. from version control)",
+                    file=str(root / previous.folder)), *damaged]
 
 
 def _version_refusal(root: Path, wanted: Version) -> Problem | None:
@@ -239,10 +282,18 @@ def resolve_salt(root: Path, salt: str | None) -> str:
 def _store_salt(root: Path, value: str) -> str:
     """Create the salt file holding `value` unless it exists; return the file's salt."""
     path = root / SALT_FILE
-    with contextlib.suppress(FileExistsError):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Written whole into a private temporary file, then linked into place: a full disk
+    # leaves no empty salt file, and of two releases creating it at once one wins.
+    fd, tmp = tempfile.mkstemp(prefix=f"{SALT_FILE}.", suffix=".tmp", dir=root)
+    try:
         with os.fdopen(fd, "w") as fh:
             fh.write(value + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
     return _read_salt(path)
 
 
@@ -260,30 +311,36 @@ def write_release(
     folder: Path, built: Built, *, version: Version, created: str, export_path: Path,
     scheme: Scheme, rule: dict[str, Any], changes: dict[str, Any], notes: str | None,
 ) -> dict[str, Any]:
-    """Write every file of a release into `folder`; return the manifest."""
+    """Write every file of a release into `folder`; return the manifest. Each table is
+    dropped from `built` once written, so memory shrinks as the files appear."""
     from newsclaims.release.card import write_card, write_charts
     from newsclaims.release.croissant import write_croissant
-    from newsclaims.release.manifest import build_manifest, file_entry, tally
+    from newsclaims.release.manifest import build_manifest, file_entry, table_summary, tally
 
     files: list[dict[str, Any]] = []
     table_files: dict[str, dict[str, str]] = {}
     specs = table_specs()
-    for name, table in built.tables.items():
+    counts = tally(built.tables, scheme)
+    summary = table_summary(built.tables)
+    for name in list(built.tables):
+        table = built.tables.pop(name)
         relatives = {split: f"{name}/{split}.parquet" for split in SPLITS}
         rows = write_sorted_splits(table, specs[name],
                                    {split: folder / rel for split, rel in relatives.items()})
+        del table
+        pa.default_memory_pool().release_unused()
         table_files[name] = relatives
         files.extend(file_entry(folder, rel, rows=rows[split], table=name, split=split)
                      for split, rel in relatives.items())
     (folder / "label_config.xml").write_text(scheme.config_xml, encoding="utf-8")
     files.append(file_entry(folder, "label_config.xml"))
-    counts = tally(built.tables, scheme)
     for relative in write_charts(folder, counts, scheme):
         files.append(file_entry(folder, relative))
     manifest = build_manifest(
         version=version, created=created, generator=__version__, export_path=export_path,
         export_sha256=sha256_file(export_path), scheme=scheme, rule=rule, built=built,
-        counts=counts, table_files=table_files, changes=changes, notes=notes, files=files,
+        summary=summary, counts=counts, table_files=table_files, changes=changes, notes=notes,
+        files=files,
     )
     write_card(folder, manifest, scheme)
     files.append(file_entry(folder, "README.md"))
@@ -315,11 +372,12 @@ def _creation_time(explicit: str | None, newest: str | None) -> str:
 
 
 @contextlib.contextmanager
-def _temporary_folder(root: Path, version: Version) -> Iterator[Path]:
+def _temporary_folder(root: Path, purpose: str) -> Iterator[Path]:
     """A hidden folder in `root` (same file system, so the final rename is atomic),
-    removed if anything fails before the rename."""
-    tmp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{version.folder}-{os.getpid()}-",
-                                dir=root))
+    removed when the block ends unless it was renamed; named with the process id so
+    that `clean_leftovers` removes it once this process is gone. `purpose` is the
+    version folder being written, or "duckdb" for DuckDB's spill space."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{purpose}-{os.getpid()}-", dir=root))
     make_readable(tmp, directory=True)  # mkdtemp makes it private; a release is not
     try:
         yield tmp

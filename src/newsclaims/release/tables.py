@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.schemas import load_schema
+from newsclaims.release.files import PARQUET_OPTIONS
 
 RECORD_SCHEMAS = ("article", "span", "relation", "claim", "annotation", "entity")
 SPLITS = ("train", "validation", "test")
@@ -185,6 +186,20 @@ class TableBuilder:
         if len(self._columns[0]) >= self.batch_rows:
             self._flush()
 
+    def add_batch(self, columns: dict[str, pa.Array]) -> None:
+        """Add rows already built as Arrow arrays (one per column, dictionary columns
+        as plain strings). A column may be held more compactly than it is written (tags
+        as list<dictionary<int8>> instead of list<string>): the builder then keeps that
+        type, and `write_sorted_splits` casts it a row group at a time."""
+        self._flush()
+        arrays = [columns[name] for name in self._names]
+        self._batch_schema = pa.schema(
+            [field.with_type(array.type) for field, array in zip(self._batch_schema, arrays,
+                                                                 strict=True)],
+            metadata=self._batch_schema.metadata)
+        self._batches.append(pa.RecordBatch.from_arrays(arrays, schema=self._batch_schema))
+        self.rows += len(arrays[0])
+
     def _flush(self) -> None:
         if not self._columns[0]:
             return
@@ -216,7 +231,7 @@ def write_sorted_splits(table: pa.Table, spec: TableSpec, paths: dict[str, Path]
     """
     order = _sort_indices(table, spec.sort)
     dictionaries = {
-        index: pc.drop_null(pc.unique(table.column(index).take(order)))
+        index: pc.drop_null(pc.unique(_plain(table.column(index)).take(order)))
         for index, field in enumerate(spec.schema) if pa.types.is_dictionary(field.type)
     }
     splits = table.column("split").take(order)
@@ -225,13 +240,12 @@ def write_sorted_splits(table: pa.Table, spec: TableSpec, paths: dict[str, Path]
         chosen = order.filter(pc.equal(splits, split))
         rows[split] = len(chosen)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with pq.ParquetWriter(path, spec.schema, compression="zstd", use_dictionary=True,
-                              write_statistics=True) as writer:
+        with pq.ParquetWriter(path, spec.schema, **PARQUET_OPTIONS) as writer:
             for start in range(0, len(chosen), ROW_GROUP_ROWS):
                 part = table.take(chosen[start:start + ROW_GROUP_ROWS])
                 columns = [
-                    _encode(part.column(index), dictionaries[index])
-                    if index in dictionaries else part.column(index)
+                    _encode(part.column(index), dictionaries[index]) if index in dictionaries
+                    else _as_written(part.column(index), spec.schema.field(index))
                     for index in range(part.num_columns)
                 ]
                 writer.write_table(pa.Table.from_arrays(columns, schema=spec.schema),
@@ -244,14 +258,28 @@ def _sort_indices(table: pa.Table, keys: Iterable[str]) -> pa.Array:
     keys = list(keys)
     if not table.num_rows:
         return pa.array([], pa.uint64())
-    indices = pc.sort_indices(table.select(keys),
-                              sort_keys=[(key, "ascending", "at_end") for key in keys])
+    plain = pa.table({key: _plain(table.column(key)) for key in keys})
+    indices = pc.sort_indices(plain, sort_keys=[(key, "ascending", "at_end") for key in keys])
     return indices if isinstance(indices, pa.Array) else indices.combine_chunks()
+
+
+def _as_written(column: pa.ChunkedArray, field: pa.Field) -> pa.ChunkedArray:
+    """A column held in a compact type (see `TableBuilder.add_batch`) in its written one."""
+    return column if column.type == field.type else column.cast(field.type)
+
+
+def _plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A column held dictionary-encoded in memory as its plain values (sorting and the
+    written dictionaries go by value, whatever each chunk's dictionary holds)."""
+    if pa.types.is_dictionary(column.type):
+        return column.cast(column.type.value_type)
+    return column
 
 
 def _encode(column: pa.ChunkedArray, dictionary: pa.Array) -> pa.Array:
     """Plain strings as a dictionary column over `dictionary` (nulls stay null)."""
-    indices = pc.index_in(column.combine_chunks(), value_set=dictionary).cast(pa.int32())
+    indices = pc.index_in(_plain(column).combine_chunks(),
+                          value_set=dictionary).cast(pa.int32())
     return pa.DictionaryArray.from_arrays(indices, dictionary)
 
 

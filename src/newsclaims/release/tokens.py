@@ -87,34 +87,50 @@ def to_conll(tags: list[str], mapping: dict[str, str | None]) -> list[str]:
     return out
 
 
-def sentences(
-    text: str, entity_spans: list[dict[str, Any]]
-) -> tuple[list[Sentence], list[dict[str, Any]]]:
-    """The article cut into tagged sentences, and the entity spans BIO could not hold."""
+@dataclass(slots=True)
+class TaggedText:
+    """One article's tokens as flat lists, and where its sentences end (token indices,
+    the last is the number of tokens): the `entities` table's columns without
+    per-sentence objects."""
+
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
+    ner_tags: list[str]
+    conll_tags: list[str]
+    sentence_ends: list[int]
+    left_out: list[dict[str, Any]]  # entity spans BIO could not hold
+
+
+def tag_text(text: str, entity_spans: list[dict[str, Any]],
+             mapping: dict[str, str | None] | None = None) -> TaggedText:
+    """Tokens, BIO tags and sentence ends of `text` (see the module docstring)."""
     matches = list(TOKEN.finditer(text))
     words = list(map(re.Match.group, matches))
     starts = list(map(re.Match.start, matches))
     ends = list(map(re.Match.end, matches))
     tags, left_out = _bio_tags(starts, ends, entity_spans)
-    conll = _conll_of(tags, conll2003_map())
+    conll = _conll_of(tags, conll2003_map() if mapping is None else mapping)
+    cuts = [end for end in _sentence_ends(text, words, starts, ends, tags) if end]
+    return TaggedText(words, starts, ends, tags, list(map(conll.__getitem__, tags)),
+                      cuts, left_out)
+
+
+def sentences(
+    text: str, entity_spans: list[dict[str, Any]]
+) -> tuple[list[Sentence], list[dict[str, Any]]]:
+    """The article cut into tagged sentences, and the entity spans BIO could not hold."""
+    tagged = tag_text(text, entity_spans)
     out: list[Sentence] = []
     begin = 0
-    for end in _sentence_ends(text, words, starts, ends, tags):
-        if end > begin:
-            ner = tags[begin:end]
-            out.append(
-                Sentence(
-                    start=starts[begin],
-                    end=ends[end - 1],
-                    tokens=words[begin:end],
-                    token_starts=starts[begin:end],
-                    token_ends=ends[begin:end],
-                    ner_tags=ner,
-                    conll_tags=list(map(conll.__getitem__, ner)),
-                )
-            )
+    for end in tagged.sentence_ends:
+        out.append(Sentence(
+            start=tagged.starts[begin], end=tagged.ends[end - 1],
+            tokens=tagged.words[begin:end], token_starts=tagged.starts[begin:end],
+            token_ends=tagged.ends[begin:end], ner_tags=tagged.ner_tags[begin:end],
+            conll_tags=tagged.conll_tags[begin:end]))
         begin = end
-    return out, left_out
+    return out, tagged.left_out
 
 
 def _bio_tags(starts: list[int], ends: list[int],

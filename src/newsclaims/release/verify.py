@@ -2,7 +2,9 @@
 
 Recomputes each listed file's sha256 and size, re-reads each Parquet file's row count
 from its footer, and flags files that are missing or not listed. A manifest that is
-unreadable or does not match schemas/manifest.schema.json is itself a problem.
+unreadable or does not match schemas/manifest.schema.json is itself a problem, and so
+is a path in it that leaves the release folder (absolute, `..`, a symlink out): such
+a file is never opened.
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ import pyarrow.parquet as pq
 from newsclaims.core.atomic import sha256_file
 from newsclaims.core.errors import NewsclaimsError, Problem, Severity
 from newsclaims.core.schemas import describe, errors
-
-MANIFEST = "manifest.json"
+from newsclaims.release.files import MANIFEST, format_of, outside_reason
 
 
 def _problem(code: str, message: str, file: str) -> Problem:
@@ -38,19 +39,40 @@ def verify(release_dir: str | Path) -> list[Problem]:
     except (OSError, ValueError) as exc:
         return [_problem("manifest-unreadable", f"cannot read the manifest: {exc}",
                          str(manifest_path))]
+    outside = _outside_paths(root, manifest)
     problems = [_problem("manifest-invalid", describe(e), str(manifest_path))
                 for e in errors("manifest", manifest)]
     if problems:
-        return problems
+        return [*outside.values(), *problems]
+    format_of(manifest, manifest_path)
     listed = set()
     for entry in manifest["files"]:
         listed.add(entry["path"])
-        problems.extend(_check_file(root, entry))
+        problems.extend([outside[entry["path"]]] if entry["path"] in outside
+                        else _check_file(root, entry))
+    for name, info in manifest["tables"].items():
+        problems.extend(
+            _problem("table-file-unlisted", f"table {name} names {path!r}, which is not in the "
+                     "manifest's file list", str(manifest_path))
+            for path in info["files"].values() if path not in listed)
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root).as_posix()
         if path.is_file() and relative != MANIFEST and relative not in listed:
             problems.append(_problem("file-unlisted", "file is not in manifest.json", str(path)))
     return problems
+
+
+def _outside_paths(root: Path, manifest: object) -> dict[str, Problem]:
+    """A problem for every listed path that leaves the release folder (never opened)."""
+    entries = manifest.get("files") if isinstance(manifest, dict) else None
+    found = {}
+    for entry in entries if isinstance(entries, list) else ():
+        path = entry.get("path") if isinstance(entry, dict) else None
+        reason = outside_reason(root, path) if isinstance(path, str) else None
+        if reason is not None:
+            found[path] = _problem("path-outside-release", f"{reason}; not opened",
+                                   str(root / MANIFEST))
+    return found
 
 
 def _check_file(root: Path, entry: dict[str, Any]) -> list[Problem]:
@@ -71,7 +93,7 @@ def _check_file(root: Path, entry: dict[str, Any]) -> list[Problem]:
     if "rows" in entry:
         try:
             rows = pq.ParquetFile(path).metadata.num_rows
-        except (OSError, pa.ArrowInvalid) as exc:
+        except (OSError, pa.ArrowException, ValueError) as exc:
             problems.append(_problem("file-unreadable", f"not a readable Parquet file: {exc}",
                                      where))
         else:

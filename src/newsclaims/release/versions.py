@@ -78,6 +78,18 @@ def released_versions(dataset_dir: str | Path) -> list[Version]:
     return sorted(found)
 
 
+def stray_versions(dataset_dir: str | Path) -> list[str]:
+    """Names in `dataset_dir` that look like a release (vX.Y.Z) but are not one: a file,
+    or a folder without manifest.json. A release is renamed into place complete, so
+    such a name was made by hand or left by damage; a new release refuses to guess."""
+    root = Path(dataset_dir)
+    if not root.is_dir():
+        return []
+    return sorted(child.name for child in root.iterdir()
+                  if child.name.startswith("v") and _VERSION.match(child.name)
+                  and not (child.is_dir() and (child / "manifest.json").is_file()))
+
+
 def latest_version(dataset_dir: str | Path) -> Version | None:
     versions = released_versions(dataset_dir)
     return versions[-1] if versions else None

@@ -24,6 +24,7 @@ from label_studio_sdk.types import AllRolesProjectList, RoleBasedTask
 
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.scheme import Scheme, load_scheme
+from newsclaims.studio.redact import redact_url
 from newsclaims.studio.server import Connection, connection, health, server_version
 
 DEFAULT_PROJECT = "newsclaims"
@@ -33,7 +34,8 @@ T = TypeVar("T")
 
 @dataclass
 class Studio:
-    """A checked connection: the SDK client plus where it points (never the key)."""
+    """A checked connection: the SDK client plus where it points (never the key; a
+    password in the URL shown as ***)."""
 
     client: LabelStudio
     url: str
@@ -55,7 +57,9 @@ class ProjectInfo:
 
 
 def call(what: str, url: str, func: Callable[[], T]) -> T:
-    """Run one SDK call; turn transport and HTTP errors into one line (no key, no traceback)."""
+    """Run one SDK call; turn transport and HTTP errors into one line (no key, no
+    traceback, no password of the URL)."""
+    url = redact_url(url)
     try:
         return func()
     except (ApiError, httpx.HTTPError) as exc:
@@ -101,10 +105,10 @@ def connect(conn: Connection | None = None, *, timeout: float = 120.0) -> Studio
     conn = conn or connection()
     if not health(conn.url, timeout=5.0):
         hint = " (start it with `newsclaims studio start`)" if conn.local else ""
-        raise NewsclaimsError(f"cannot reach Label Studio at {conn.url}{hint}")
+        raise NewsclaimsError(f"cannot reach Label Studio at {redact_url(conn.url)}{hint}")
     client = LabelStudio(base_url=conn.url, api_key=conn.api_key, timeout=timeout)
     call("checking the API key", conn.url, client.users.whoami)
-    return Studio(client, conn.url, server_version(conn.url))
+    return Studio(client, redact_url(conn.url), server_version(conn.url))
 
 
 def find_project(studio: Studio, title: str) -> FoundProject | None:
@@ -156,6 +160,68 @@ def ensure_project(studio: Studio, title: str, scheme: Scheme | None = None) -> 
         lambda: studio.client.projects.update(id=project.id, label_config=scheme.config_xml),
     )
     return ProjectInfo(project.id, title, created=False, config_updated=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """How many annotators each task gets, as the project keeps it: `per_task` for
+    `overlap_percent` % of the tasks, one for the rest. Label Studio's own settings
+    (`maximum_annotations`, `overlap_cohort_percentage`), so its labeling stream honours
+    them; the server picks which tasks are in the overlap (at random, again whenever
+    tasks are added). Its task locks keep a task from being handed to more annotators
+    than it needs, except on SQLite, where it picks and locks without a transaction:
+    there concurrent annotators sometimes get the same task (measured in docs/team.md).
+    """
+
+    per_task: int
+    overlap_percent: int
+
+    @classmethod
+    def of(cls, overlap: float | None, per_task: int | None) -> Assignment:
+        """From push's options: `--overlap 0.2 --per-task 2`; `--overlap` alone means two
+        annotators, `--per-task` alone every task; `--overlap 0` one annotator per task."""
+        share = 1.0 if overlap is None else overlap
+        if not 0.0 <= share <= 1.0:
+            raise NewsclaimsError(f"--overlap is a share of the tasks, 0 to 1; got {overlap}")
+        percent = round(share * 100)
+        if abs(share * 100 - percent) > 1e-6:
+            raise NewsclaimsError(
+                f"--overlap must be a whole percent (Label Studio keeps an integer); got {overlap}")
+        if percent == 0:
+            if per_task not in (None, 1):
+                raise NewsclaimsError("--overlap 0 means one annotator per task; drop --per-task")
+            return cls(1, 100)  # Label Studio's defaults: every task once
+        per_task = 2 if per_task is None else per_task
+        if per_task < 2:
+            raise NewsclaimsError(f"--per-task must be at least 2 for an overlap; got {per_task}")
+        return cls(per_task, percent)
+
+    def describe(self) -> str:
+        if self.per_task == 1:
+            return "every task by 1 annotator"
+        if self.overlap_percent == 100:
+            return f"every task by {self.per_task} annotators"
+        return f"{self.overlap_percent}% of tasks by {self.per_task} annotators, the rest by 1"
+
+
+def project_assignment(studio: Studio, project_id: int) -> Assignment:
+    project = call("reading the project", studio.url,
+                   lambda: studio.client.projects.get(id=project_id))
+    percent = project.overlap_cohort_percentage
+    return Assignment(project.maximum_annotations or 1, 100 if percent is None else percent)
+
+
+def set_assignment(studio: Studio, project_id: int, assignment: Assignment) -> bool:
+    """Store the assignment in the project (True when it changed). The server then
+    re-draws which tasks are in the overlap, keeping tasks that already have enough
+    annotations in it."""
+    if project_assignment(studio, project_id) == assignment:
+        return False
+    call("setting the project's annotators per task", studio.url,
+         lambda: studio.client.projects.update(
+             id=project_id, maximum_annotations=assignment.per_task,
+             overlap_cohort_percentage=assignment.overlap_percent))
+    return True
 
 
 def normalise_config(xml: str) -> str:
@@ -255,6 +321,12 @@ def _iter_tasks(studio: Studio, project_id: int, **params: Any) -> Iterator[dict
         if len(items) < _PAGE_SIZE:
             return
         page += 1
+
+
+def project_tasks(studio: Studio, project_id: int) -> Iterator[dict[str, Any]]:
+    """Every task as the Data Manager lists it: data, annotations (of everyone), and
+    the server's own bookkeeping (`overlap`: annotators the task needs; `is_labeled`)."""
+    return _iter_tasks(studio, project_id, fields="all")
 
 
 def existing_article_ids(studio: Studio, project_id: int) -> dict[str, list[int]]:

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -90,6 +91,7 @@ def pull(
         "task_count": len(tasks),
         "annotation_count": sum(len(t.get("annotations") or []) for t in tasks),
         "prediction_count": sum(len(t.get("predictions") or []) for t in tasks),
+        **annotator_spread(tasks),
         "label_config_sha256": config_sha,
         "label_config_matches_local": same_config,
     }
@@ -98,6 +100,26 @@ def pull(
         meta_path, orjson.dumps(meta, option=orjson.OPT_INDENT_2).decode() + "\n", overwrite=False
     )
     return PullResult(path, meta_path, meta, cleaned)
+
+
+def annotator_spread(tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many different annotators submitted (not skipped) each task: the overlap a
+    team actually produced, which the export alone records (the server's plan is not
+    in it). `tasks_by_annotators` maps a count of annotators to a count of tasks."""
+    spread: Counter[int] = Counter()
+    everyone: set[Any] = set()
+    for task in tasks:
+        annotators = {_user_id(a) for a in task.get("annotations") or []
+                      if not a.get("was_cancelled")}
+        spread[len(annotators)] += 1
+        everyone |= annotators
+    return {"annotators": len(everyone),
+            "tasks_by_annotators": {str(n): spread[n] for n in sorted(spread)}}
+
+
+def _user_id(annotation: dict[str, Any]) -> Any:
+    user = annotation.get("completed_by")
+    return user.get("id") if isinstance(user, dict) else user
 
 
 def _snapshot(studio: Studio, project_id: int, when: datetime) -> int:

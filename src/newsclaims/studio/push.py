@@ -21,11 +21,14 @@ from newsclaims.core.errors import NewsclaimsError, Problem, Severity
 from newsclaims.core.scheme import Scheme
 from newsclaims.studio.client import (
     DEFAULT_PROJECT,
+    Assignment,
     Studio,
     call,
     connect,
     ensure_project,
     existing_article_ids,
+    project_assignment,
+    set_assignment,
 )
 from newsclaims.studio.instructions import set_instructions
 from newsclaims.studio.server import health
@@ -42,6 +45,7 @@ class PushResult:
     failed: int = 0
     predictions: int = 0
     problems: list[Problem] = field(default_factory=list)
+    assignment: Assignment | None = None  # the project's, after the push
 
     def summary(self) -> str:
         return (
@@ -61,6 +65,7 @@ def push(
     studio: Studio | None = None,
     scheme: Scheme | None = None,
     progress: bool | None = None,
+    assignment: Assignment | None = None,
 ) -> PushResult:
     """Import articles (with predictions) as tasks, skipping those already there.
 
@@ -70,6 +75,9 @@ def push(
     request), so annotators see the guidelines of the version that was pushed.
     Nothing is sent when the input has errors: the result carries the problems and
     `project_id` None. `progress=None` shows a bar only on a terminal.
+    `assignment` (annotators per task, overlap) is stored in the project before the
+    import, so the server draws the overlap over the new tasks too; without it the
+    project keeps what it has.
     """
     if batch_size < 1:
         raise NewsclaimsError(f"batch size must be at least 1, got {batch_size}")
@@ -80,6 +88,8 @@ def push(
     project = ensure_project(studio, project_title, scheme)
     set_instructions(studio, project.id)
     result = PushResult(project.id, problems=list(given.problems))
+    if assignment is not None:
+        set_assignment(studio, project.id, assignment)
     existing = existing_article_ids(studio, project.id)
     for aid, task_ids in existing.items():
         if len(task_ids) > 1:
@@ -96,6 +106,7 @@ def push(
     if predictions is None and suggest:
         given.predictions.update(_suggestions(todo))
     _import(studio, project.id, todo, given, batch_size, result, progress)
+    result.assignment = project_assignment(studio, project.id)
     return result
 
 

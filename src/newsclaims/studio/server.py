@@ -1,9 +1,17 @@
-"""A local Label Studio server for development, the demo and the tests.
+"""A local Label Studio server for development, the demo, the tests and a team.
 
 Label Studio pins pyarrow < 25 and its own SDK version, so it lives in a virtual
-environment of its own (`<base>/venv`), separate from the project's. Its SQLite data,
-the generated admin credentials (0600) and the pid/port of the running server sit
-beside it under one base directory: `./.labelstudio` or `$NEWSCLAIMS_STUDIO_DIR`.
+environment of its own (`<state>/venv`), separate from the project's. Its data, the
+generated admin credentials and the pid/port of the running server sit beside it in
+one state folder (studio/paths.py: `.labelstudio/` found from the current directory
+upwards, or `$NEWSCLAIMS_STUDIO_DIR`), closed to other users.
+
+The database is SQLite by default, or PostgreSQL (studio/database.py): a private
+cluster (studio/cluster.py) or a server of yours. On PostgreSQL several app processes
+can serve one project on several ports (a team's web tier): they share the database
+and the data folder (where Label Studio keeps its SECRET_KEY, so a login made on one
+is valid on the others). The first one migrates the database; the others start once
+it answers, so they find nothing left to migrate.
 
 `connection()` is how every other command finds a server: `LABEL_STUDIO_URL` +
 `LABEL_STUDIO_API_KEY` (the SDK's names) win; otherwise the local server's state.
@@ -14,74 +22,59 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
-import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from newsclaims.core.atomic import atomic_write_text, pid_alive
 from newsclaims.core.errors import NewsclaimsError
+from newsclaims.studio import cluster
+from newsclaims.studio.apps import HOST as HOST
+from newsclaims.studio.apps import AppProcess, start_app, terminate
+from newsclaims.studio.apps import free_port as free_port
+from newsclaims.studio.apps import health as health
+from newsclaims.studio.apps import port_in_use as port_in_use
+from newsclaims.studio.apps import server_version as server_version
+from newsclaims.studio.credentials import Credentials as Credentials
+from newsclaims.studio.credentials import ensure_credentials as ensure_credentials
+from newsclaims.studio.credentials import load_credentials as load_credentials
+from newsclaims.studio.database import (
+    PRIVATE,
+    SQLITE_CHOICE,
+    DatabaseChoice,
+    PostgresTarget,
+    load_choice,
+    parse_database_url,
+    run_sql,
+    save_choice,
+    with_password,
+)
+from newsclaims.studio.database import ensure_database as ensure_pg_database
+from newsclaims.studio.paths import ENV_DIR as ENV_DIR
+from newsclaims.studio.paths import StudioPaths as StudioPaths
+from newsclaims.studio.paths import (
+    private_umask,
+    secure_state,
+    state_hint,
+)
+from newsclaims.studio.paths import studio_paths as studio_paths
+from newsclaims.studio.redact import redact_url
 
 LABEL_STUDIO_REQUIREMENT = "label-studio==1.23.2"
 DEFAULT_PORT = 8080
-HOST = "127.0.0.1"
-ENV_DIR = "NEWSCLAIMS_STUDIO_DIR"
 ENV_URL = "LABEL_STUDIO_URL"
 ENV_API_KEY = "LABEL_STUDIO_API_KEY"
 
-# Bare names that Label Studio's settings read as a fallback for LABEL_STUDIO_<NAME>:
-# an unrelated HOST or PASSWORD in the caller's shell would silently configure it.
-_LEAKING_ENV = ("HOST", "PORT", "USERNAME", "PASSWORD")
-# Label Studio prints this when it silently moves off a busy port (its label_studio/server.py).
-_PORT_MOVED = re.compile(r"Trying to start at (\d+)")
-
-
-@dataclass(frozen=True, slots=True)
-class StudioPaths:
-    base: Path
-    server_venv: Path | None = None  # tests share the repository's server venv
-
-    @property
-    def venv(self) -> Path:
-        return self.server_venv or self.base / "venv"
-
-    @property
-    def executable(self) -> Path:
-        return self.venv / "bin" / "label-studio"
-
-    @property
-    def data(self) -> Path:
-        return self.base / "data"
-
-    @property
-    def credentials(self) -> Path:
-        return self.base / "credentials.json"
-
-    @property
-    def state(self) -> Path:
-        return self.base / "server.json"
-
-    @property
-    def log(self) -> Path:
-        return self.base / "server.log"
-
-
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    email: str
-    password: str
-    token: str
-
-    def __repr__(self) -> str:  # never show the secrets in a traceback or a log
-        return f"Credentials(email={self.email!r}, password=***, token=***)"
+# Names that Label Studio's settings read as a fallback for LABEL_STUDIO_<NAME>, or as
+# its database settings: an unrelated HOST or PASSWORD in the caller's shell would
+# silently configure it.
+_LEAKING_ENV = ("HOST", "PORT", "USERNAME", "PASSWORD", "DJANGO_DB", "DATABASE_NAME")
+_LEAKING_PREFIXES = ("LABEL_STUDIO_", "HEARTEX_", "POSTGRE_", "MYSQL_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +84,17 @@ class ServerStatus:
     version: str | None
     pid: int | None
     reused: bool = False
+    processes: tuple[AppProcess, ...] = ()
+    host: str = HOST
+    database: str | None = None  # what and where, never a password
+    database_up: bool | None = None  # None: nothing to run (SQLite)
+    state_dir: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StopReport:
+    processes: int  # app processes stopped
+    cluster: bool  # the private PostgreSQL cluster was stopped
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,51 +104,19 @@ class Connection:
     local: bool  # True: the server managed here; False: LABEL_STUDIO_URL/API_KEY
 
     def __repr__(self) -> str:
-        return f"Connection(url={self.url!r}, api_key=***, local={self.local})"
+        return f"Connection(url={redact_url(self.url)!r}, api_key=***, local={self.local})"
 
 
-def studio_paths(base: str | Path | None = None) -> StudioPaths:
-    """The base directory: argument, then $NEWSCLAIMS_STUDIO_DIR, then ./.labelstudio."""
-    chosen = base or os.environ.get(ENV_DIR) or ".labelstudio"
-    return StudioPaths(Path(chosen).expanduser().absolute())
-
-
-def load_credentials(paths: StudioPaths) -> Credentials | None:
-    if not paths.credentials.is_file():
-        return None
-    try:
-        raw = json.loads(paths.credentials.read_text("utf-8"))
-        return Credentials(raw["email"], raw["password"], raw["token"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise NewsclaimsError(f"{paths.credentials} is unreadable ({type(exc).__name__})") from None
-
-
-def ensure_credentials(paths: StudioPaths) -> Credentials:
-    """Generate the admin login and API token once; keep them in a 0600 file."""
-    existing = load_credentials(paths)
-    if existing is not None:
-        return existing
-    creds = Credentials(
-        email="admin@newsclaims.local",
-        password=secrets.token_urlsafe(18),
-        token=secrets.token_hex(20),  # Label Studio accepts 6-40 characters
-    )
-    paths.base.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"email": creds.email, "password": creds.password, "token": creds.token})
-    old_umask = os.umask(0o077)
-    try:
-        atomic_write_text(paths.credentials, text + "\n")
-    finally:
-        os.umask(old_umask)
-    os.chmod(paths.credentials, 0o600)
-    return creds
-
-
-def ensure_server_venv(paths: StudioPaths, *, quiet: bool = True) -> Path:
+def ensure_server_venv(
+    paths: StudioPaths, *, quiet: bool = True, say: Callable[[str], None] | None = None
+) -> Path:
     """Install label-studio into its own virtual environment unless it is there already."""
     if paths.executable.is_file():
         return paths.executable
-    paths.base.mkdir(parents=True, exist_ok=True)
+    if say:
+        say(f"installing {LABEL_STUDIO_REQUIREMENT} into {paths.venv} (a few minutes)")
+    with private_umask():
+        paths.base.mkdir(parents=True, exist_ok=True)
     out = subprocess.DEVNULL if quiet else None
     try:
         subprocess.run([sys.executable, "-m", "venv", str(paths.venv)], check=True, stdout=out)
@@ -164,57 +136,67 @@ def ensure_server_venv(paths: StudioPaths, *, quiet: bool = True) -> Path:
     return paths.executable
 
 
-def health(url: str, timeout: float = 2.0) -> bool:
-    """True when Label Studio answers /health with status UP."""
-    try:
-        with urllib.request.urlopen(f"{url.rstrip('/')}/health", timeout=timeout) as resp:
-            return json.loads(resp.read() or b"{}").get("status") == "UP"
-    except (OSError, ValueError):
-        return False
-
-
-def server_version(url: str, timeout: float = 5.0) -> str | None:
-    """The server's Label Studio version from /api/version (no login needed)."""
-    try:
-        with urllib.request.urlopen(f"{url.rstrip('/')}/api/version", timeout=timeout) as resp:
-            info = json.loads(resp.read())
-    except (OSError, ValueError):
-        return None
-    release = info.get("release") or info.get("label-studio-os-package", {}).get("version")
-    return str(release) if release else None
-
-
-def port_in_use(port: int, host: str = HOST) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
-
-
-def free_port(start: int, host: str = HOST, tries: int = 100) -> int:
-    for port in range(start, start + tries):
-        if not port_in_use(port, host):
-            return port
-    raise NewsclaimsError(f"no free port in {start}..{start + tries - 1} on {host}")
-
-
 def _read_state(paths: StudioPaths) -> dict[str, Any] | None:
     try:
-        return json.loads(paths.state.read_text("utf-8"))
+        state = json.loads(paths.state.read_text("utf-8"))
     except (OSError, ValueError):
         return None
+    return state if isinstance(state, dict) else None
+
+
+def _recorded_processes(state: dict) -> list[AppProcess]:
+    """The app processes a state file lists (one per port)."""
+    listed = state.get("processes") or [state]
+    found = []
+    for entry in listed:
+        pid, port, url = entry.get("pid"), entry.get("port"), entry.get("url")
+        if isinstance(pid, int) and isinstance(url, str):
+            found.append(AppProcess(pid, int(port or urlsplit(url).port or 0), url))
+    return found
+
+
+def _choice_of(paths: StudioPaths, state: dict | None) -> DatabaseChoice:
+    recorded = DatabaseChoice.from_json((state or {}).get("database"))
+    return recorded or load_choice(paths) or SQLITE_CHOICE
+
+
+def database_status(paths: StudioPaths, choice: DatabaseChoice) -> tuple[str, bool | None]:
+    """What the server's database is (never a password), and whether it runs."""
+    if choice.kind == PRIVATE:
+        where = f"private cluster in {paths.postgres}"
+        current = cluster.running(paths)
+        if current is None:
+            return f"PostgreSQL, {where}: not running", False
+        url = PostgresTarget(cluster.ROLE, cluster.HOST, current.port, cluster.DATABASE).url
+        return f"PostgreSQL {url}, {where} (pid {current.pid})", True
+    if choice.postgres:
+        target = parse_database_url(str(choice.url))
+        return f"PostgreSQL {target.url}", port_in_use(target.port, target.host)
+    return f"SQLite {paths.sqlite}", None
 
 
 def status(paths: StudioPaths | None = None) -> ServerStatus:
-    """Is the local server (per its state file) up? Never starts anything."""
+    """Are the local server's app processes (per its state file) up? Starts nothing."""
     paths = paths or studio_paths()
     state = _read_state(paths)
-    if not state:
-        return ServerStatus(False, None, None, None)
-    url, pid = state.get("url"), state.get("pid")
-    alive = isinstance(pid, int) and pid_alive(pid)
-    if url and alive and health(url):
-        return ServerStatus(True, url, server_version(url), pid)
-    return ServerStatus(False, url, None, pid if alive else None)
+    database, database_up = database_status(paths, _choice_of(paths, state))
+    processes = tuple(
+        replace(p, up=pid_alive(p.pid) and health(p.url))
+        for p in _recorded_processes(state or {})
+    )
+    up = bool(processes) and all(p.up for p in processes)
+    first = processes[0] if processes else None
+    return ServerStatus(
+        up,
+        first.url if first else None,
+        server_version(first.url) if up and first else None,
+        first.pid if first and pid_alive(first.pid) else None,
+        processes=processes,
+        host=str((state or {}).get("host") or HOST),
+        database=database,
+        database_up=database_up,
+        state_dir=paths.base,
+    )
 
 
 def server_env(paths: StudioPaths, creds: Credentials) -> dict[str, str]:
@@ -222,7 +204,7 @@ def server_env(paths: StudioPaths, creds: Credentials) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in _LEAKING_ENV and not k.startswith(("LABEL_STUDIO_", "HEARTEX_"))
+        if k not in _LEAKING_ENV and not k.startswith(_LEAKING_PREFIXES)
     }
     env.update(
         LABEL_STUDIO_BASE_DATA_DIR=str(paths.data),
@@ -242,140 +224,139 @@ def server_env(paths: StudioPaths, creds: Credentials) -> dict[str, str]:
     return env
 
 
-def _log_since(log: Path, offset: int) -> str:
-    try:
-        with open(log, "rb") as fh:
-            fh.seek(offset)
-            return fh.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
+def database_env(
+    paths: StudioPaths, choice: DatabaseChoice, say: Callable[[str], None]
+) -> dict[str, str]:
+    """Make the chosen database ready (start the private cluster, check a server of
+    yours answers) and return the settings that point Label Studio at it."""
+    if not choice.postgres:
+        return {"DJANGO_DB": "sqlite"}
+    if choice.kind == PRIVATE:
+        target = cluster.start(paths, cluster.DEFAULT_PORT, say, free_port)
+        if ensure_pg_database(paths.python, target):
+            say(f"created database {target.name!r} in the private cluster")
+    else:
+        target = with_password(parse_database_url(str(choice.url)), choice.password_file)
+        run_sql(paths.python, target, ["SELECT 1"])  # a clear error now, not a dead server later
+    return target.django_env()
 
 
-def _port_from_log(log: Path, offset: int) -> int | None:
-    """The port Label Studio moved to, if it printed that it did (after `offset`)."""
-    moves = _PORT_MOVED.findall(_log_since(log, offset))
-    return int(moves[-1]) if moves else None
+def runtime_env(paths: StudioPaths) -> dict[str, str]:
+    """The environment the local server's app processes run with (credentials, data
+    folder, database with its password), for code run in Label Studio's environment
+    beside them, such as its management commands. Starts nothing."""
+    creds = load_credentials(paths)
+    if creds is None:
+        raise NewsclaimsError(f"no Label Studio state ({state_hint(paths)})")
+    choice = _choice_of(paths, _read_state(paths))
+    if choice.kind == PRIVATE:
+        current = cluster.running(paths)
+        if current is None:
+            raise NewsclaimsError(f"the private PostgreSQL in {paths.postgres} is not "
+                                  "running: `newsclaims studio start` starts it")
+        database = cluster.target(paths, current.port).django_env()
+    elif choice.postgres:
+        target = parse_database_url(str(choice.url))
+        database = with_password(target, choice.password_file).django_env()
+    else:
+        database = {"DJANGO_DB": "sqlite"}
+    return {**server_env(paths, creds), **database}
 
 
-def _log_tail(log: Path, lines: int = 5) -> str:
-    try:
-        tail = log.read_text("utf-8", "replace").strip().splitlines()[-lines:]
-    except OSError:
-        return ""
-    return " | ".join(line.strip() for line in tail if line.strip())
+def _silent(_message: str) -> None:
+    """Progress goes nowhere unless the caller asks for it."""
 
 
 def start(
     paths: StudioPaths | None = None,
     *,
     port: int = DEFAULT_PORT,
-    timeout: float = 240.0,
+    timeout: float = 600.0,
     install: bool = True,
+    database: DatabaseChoice | None = None,
+    host: str = HOST,
+    processes: int = 1,
+    progress: Callable[[str], None] | None = None,
 ) -> ServerStatus:
     """Start the local server (or reuse the one already up) and wait for /health.
 
-    A busy port is skipped before starting. Two starts can still race for one port:
-    Label Studio then either moves to the next one (its log says where, and that is
-    the URL recorded) or exits, and the start is retried on another free port.
+    `database`: None keeps the state's last choice (SQLite the first time).
+    `processes` > 1 (PostgreSQL only) starts more app processes on the next free
+    ports, each once the one before answers. A busy port is skipped before starting.
+    Two starts can still race for one port: Label Studio then either moves to the
+    next one (its log says where, and that is the URL recorded) or exits, and the
+    start is retried on another free port. `progress` receives a line for each step
+    that takes time (install, cluster, migrations, a skipped port).
     """
     paths = paths or studio_paths()
+    say = progress or _silent
+    choice = database or _choice_of(paths, _read_state(paths))
+    if processes > 1 and not choice.postgres:
+        raise NewsclaimsError(
+            "two or more app processes need PostgreSQL (--postgres or --database): "
+            "SQLite lets one process write at a time"
+        )
     current = status(paths)
     if current.up:
-        return ServerStatus(True, current.url, current.version, current.pid, reused=True)
-    executable = ensure_server_venv(paths) if install else paths.executable
+        if database is not None and database != _choice_of(paths, _read_state(paths)):
+            raise NewsclaimsError(
+                f"Label Studio already runs on {current.database}: "
+                "`newsclaims studio stop` it before choosing another database"
+            )
+        return replace(current, reused=True)
+    _stop_apps(paths)  # what is left of a server that is not answering
+    executable = ensure_server_venv(paths, say=say) if install else paths.executable
     if not executable.is_file():
         raise NewsclaimsError(f"Label Studio is not installed in {paths.venv}")
     creds = ensure_credentials(paths)
-    paths.data.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + timeout
-    candidate = port
-    for _attempt in range(_START_ATTEMPTS):
-        chosen = free_port(candidate)
-        log_offset = paths.log.stat().st_size if paths.log.exists() else 0
-        proc = _launch(executable, paths, creds, chosen)
-        url = _wait_until_healthy(proc, paths, chosen, log_offset, deadline)
-        if url is not None:
-            state = {"pid": proc.pid, "port": int(url.rsplit(":", 1)[1]), "url": url}
-            atomic_write_text(paths.state, json.dumps({**state, "started_at": time.time()}) + "\n")
-            return ServerStatus(True, url, server_version(url), proc.pid)
-        candidate = chosen + 1  # lost a race for the port: try the next free one
-    raise NewsclaimsError(f"Label Studio found no free port to start on; log {paths.log}")
+    with private_umask():
+        paths.data.mkdir(parents=True, exist_ok=True)
+        user = cluster.cluster_user() if choice.kind == PRIVATE else None
+        secure_state(paths, cluster_gid=user.gid if user else None)
+        env = {**server_env(paths, creds), **database_env(paths, choice, say)}
+        save_choice(paths, choice)
+        deadline = time.monotonic() + timeout
+        launched: list[AppProcess] = []
+        try:
+            for _ in range(processes):
+                first_port = launched[-1].port + 1 if launched else port
+                launched.append(start_app(executable, paths, env, host, first_port,
+                                          deadline, say))
+        except BaseException:
+            for process in launched:
+                terminate(process.pid)
+            raise
+        record = {"pid": launched[0].pid, "port": launched[0].port, "url": launched[0].url,
+                  "host": host, "processes": [_as_json(p) for p in launched],
+                  "database": choice.to_json(), "started_at": time.time()}
+        atomic_write_text(paths.state, json.dumps(record) + "\n")
+    return status(paths)
 
 
-_START_ATTEMPTS = 5
-_PORT_TAKEN = "port is already in use"
+def _as_json(process: AppProcess) -> dict:
+    return {"pid": process.pid, "port": process.port, "url": process.url}
 
 
-def _launch(
-    executable: Path, paths: StudioPaths, creds: Credentials, port: int
-) -> subprocess.Popen[bytes]:
-    command = [
-        str(executable),
-        "start",
-        "--no-browser",
-        "--internal-host",
-        HOST,
-        "--port",
-        str(port),
-    ]
-    with open(paths.log, "ab") as log:
-        return subprocess.Popen(
-            command,
-            cwd=paths.base,
-            env=server_env(paths, creds),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # outlives this command; no Ctrl-C from our terminal
-        )
-
-
-def _wait_until_healthy(
-    proc: subprocess.Popen[bytes], paths: StudioPaths, port: int, log_offset: int, deadline: float
-) -> str | None:
-    """The server's URL once /health is UP; None when it exited because the port was taken."""
-    while time.monotonic() < deadline:
-        url = f"http://{HOST}:{_port_from_log(paths.log, log_offset) or port}"
-        if proc.poll() is not None:
-            if _PORT_TAKEN in _log_since(paths.log, log_offset).lower():
-                return None
-            raise NewsclaimsError(
-                f"Label Studio exited with code {proc.returncode} while starting; "
-                f"log {paths.log}: {_log_tail(paths.log)}"
-            )
-        if health(url) and proc.poll() is None:
-            return url
-        time.sleep(0.5)
-    _terminate(proc.pid)
-    raise NewsclaimsError(f"Label Studio did not answer /health in time; log {paths.log}")
-
-
-def _terminate(pid: int, timeout: float = 30.0) -> None:
-    """SIGTERM the server's process group, then wait; SIGKILL if it will not go."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        if not pid_alive(pid):
-            return
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGKILL)
-
-
-def stop(paths: StudioPaths | None = None, timeout: float = 30.0) -> bool:
-    """Stop the local server; False when none was running."""
+def stop(paths: StudioPaths | None = None, timeout: float = 30.0) -> StopReport:
+    """Stop every app process of the local server, then the private cluster if it
+    runs one (a PostgreSQL of yours is left alone)."""
     paths = paths or studio_paths()
     state = _read_state(paths)
-    pid = state.get("pid") if state else None
-    running = isinstance(pid, int) and pid_alive(pid)
-    if running and isinstance(pid, int):  # (the second test only narrows pid's type)
-        _terminate(pid, timeout)
+    stopped = _stop_apps(paths, timeout)
+    cluster_stopped = _choice_of(paths, state).kind == PRIVATE and cluster.stop(paths)
+    return StopReport(stopped, cluster_stopped)
+
+
+def _stop_apps(paths: StudioPaths, timeout: float = 30.0) -> int:
+    """Stop the app processes the state file lists and forget them; how many ran."""
+    stopped = 0
+    for process in _recorded_processes(_read_state(paths) or {}):
+        if pid_alive(process.pid):
+            terminate(process.pid, timeout)
+            stopped += 1
     with contextlib.suppress(FileNotFoundError):
         paths.state.unlink()
-    return running
+    return stopped
 
 
 def connection(paths: StudioPaths | None = None) -> Connection:
@@ -384,12 +365,21 @@ def connection(paths: StudioPaths | None = None) -> Connection:
     if url or key:
         if not (url and key):
             raise NewsclaimsError(f"set both {ENV_URL} and {ENV_API_KEY}, or neither")
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise NewsclaimsError(f"{ENV_URL} must start with http:// or https:// "
+                                  f"(it is {redact_url(url)!r})")
+        if not (key.isascii() and key.isprintable()):
+            raise NewsclaimsError(
+                f"{ENV_API_KEY} holds characters no Label Studio token has (non-ASCII or "
+                "control characters): copy the token again (Account & Settings)"
+            )
         return Connection(url.rstrip("/"), key, local=False)
     paths = paths or studio_paths()
     state, creds = _read_state(paths), load_credentials(paths)
-    if not state or not creds:
+    processes = _recorded_processes(state or {})
+    if not processes or not creds or not pid_alive(processes[0].pid):
         raise NewsclaimsError(
-            f"no Label Studio server: run `newsclaims studio start` (state in {paths.base}) "
-            f"or set {ENV_URL} and {ENV_API_KEY}"
+            f"no local Label Studio running ({state_hint(paths)}): start it with "
+            f"`newsclaims studio start`, or set {ENV_URL} and {ENV_API_KEY}"
         )
-    return Connection(str(state["url"]).rstrip("/"), creds.token, local=True)
+    return Connection(processes[0].url.rstrip("/"), creds.token, local=True)
