@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsclaims.core.errors import Problem, Severity
+from newsclaims.core.errors import Problem, Severity, Where
 from newsclaims.core.ids import article_id as compute_article_id
 from newsclaims.core.jsonread import JSONInputError, iter_lines
 from newsclaims.core.reading import open_regular, read_errors
-from newsclaims.core.schemas import describe, errors, load_schema, validator
+from newsclaims.core.schemas import describe, errors, format_checker, load_schema
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +73,7 @@ def check_articles(records: Iterable[Located]) -> tuple[list[dict[str, Any]], li
             problems.append(item.record)
             continue
         record = item.record
-        where = {"file": item.file, "line": item.line}
+        where: Where = {"file": item.file, "line": item.line}
         if not isinstance(record, dict):
             problems.append(
                 Problem(Severity.ERROR, "not-an-object", "record is not a JSON object", **where)
@@ -83,9 +83,10 @@ def check_articles(records: Iterable[Located]) -> tuple[list[dict[str, Any]], li
         plain_ok = article_record_ok if schema == "article" else task_data_ok
         found = [] if plain_ok(record) else [describe(e) for e in errors(schema, record)]
         aid = record.get("article_id") if isinstance(record.get("article_id"), str) else None
+        where["article_id"] = aid
         code = "article-schema" if schema == "article" else "task-schema"
         for message in found:
-            problems.append(Problem(Severity.ERROR, code, message, article_id=aid, **where))
+            problems.append(Problem(Severity.ERROR, code, message, **where))
         if found:
             continue
         expected = compute_article_id(record["text"])
@@ -95,7 +96,6 @@ def check_articles(records: Iterable[Located]) -> tuple[list[dict[str, Any]], li
                     Severity.ERROR,
                     "article-id-mismatch",
                     f"article_id {aid} is not the content hash of text (expected {expected})",
-                    article_id=aid,
                     **where,
                 )
             )
@@ -106,7 +106,6 @@ def check_articles(records: Iterable[Located]) -> tuple[list[dict[str, Any]], li
                     Severity.WARNING,
                     "article-duplicate",
                     f"same article as {seen[aid]}; sent once",
-                    article_id=aid,
                     **where,
                 )
             )
@@ -127,13 +126,14 @@ def check_predictions(
             problems.append(item.record)
             continue
         record = item.record
-        where = {"file": item.file, "line": item.line}
+        where: Where = {"file": item.file, "line": item.line}
         message = _prediction_shape_error(record)
         aid = record.get("article_id") if isinstance(record, dict) else None
         aid = aid if isinstance(aid, str) else None
+        where["article_id"] = aid
         if message:
             problems.append(
-                Problem(Severity.ERROR, "prediction-shape", message, article_id=aid, **where)
+                Problem(Severity.ERROR, "prediction-shape", message, **where)
             )
             continue
         if aid not in article_ids:
@@ -142,7 +142,6 @@ def check_predictions(
                     Severity.WARNING,
                     "prediction-without-article",
                     "no article with this article_id in the input; prediction not sent",
-                    article_id=aid,
                     **where,
                 )
             )
@@ -192,7 +191,7 @@ def task_data_ok(data: Any) -> bool:
 def _conforms(value: str, form: str) -> bool:
     """The task schema's own format check, asked only for a record that has the field
     (so clean records without a url or date never import jsonschema)."""
-    return bool(validator("task").format_checker.conforms(value, form))
+    return bool(format_checker().conforms(value, form))
 
 
 def _optional_str(data: dict[str, Any], key: str, check: Any = None) -> bool:
