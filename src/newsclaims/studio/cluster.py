@@ -97,9 +97,11 @@ def _run(command: list[str], user: ClusterUser | None, cwd: Path,
          **kwargs: object) -> subprocess.CompletedProcess[str]:
     """Run a PostgreSQL program as the cluster's user, closed to others (umask 077)."""
     who = {"user": user.uid, "group": user.gid, "extra_groups": []} if user else {}
-    return subprocess.run(
+    # run()'s overloads cannot be matched through **who/**kwargs typed object; callers
+    # pass only run() keywords (input=, timeout=).
+    return subprocess.run(  # type: ignore[call-overload]
         command, cwd=cwd, umask=0o077, capture_output=True, text=True, check=False,
-        env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"}, **who, **kwargs,  # type: ignore[arg-type]
+        env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"}, **who, **kwargs,
     )
 
 
