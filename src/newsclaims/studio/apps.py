@@ -140,7 +140,7 @@ def start_app(
 
 def _launch(
     executable: Path, paths: StudioPaths, env: dict[str, str], host: str, port: int
-) -> subprocess.Popen:
+) -> subprocess.Popen[bytes]:
     command = [
         str(executable),
         "start",
@@ -167,7 +167,7 @@ def _launch(
 
 
 def _wait_until_healthy(
-    proc: subprocess.Popen, paths: StudioPaths, host: str, port: int, log_offset: int,
+    proc: subprocess.Popen[bytes], paths: StudioPaths, host: str, port: int, log_offset: int,
     deadline: float, say: Callable[[str], None],
 ) -> str | None:
     """The server's URL once /health is UP; None when it exited because the port was

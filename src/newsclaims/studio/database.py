@@ -24,6 +24,7 @@ import os
 import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from newsclaims.core.atomic import atomic_write_text
@@ -152,7 +153,7 @@ def parse_database_url(url: str) -> PostgresTarget:
 
 
 def with_password(
-    target: PostgresTarget, password_file: Path | None = None, environ: dict | None = None
+    target: PostgresTarget, password_file: Path | None = None, environ: dict[str, str] | None = None
 ) -> PostgresTarget:
     """The target with its password: from `password_file`, else $PGPASSWORD, else
     $PGPASSFILE or ~/.pgpass (libpq's order). None found: no password (trust or a
@@ -236,7 +237,7 @@ print(json.dumps(rows, default=str))
 """
 
 
-def run_sql(python: Path, target: PostgresTarget, statements: list[str]) -> list[list[list]]:
+def run_sql(python: Path, target: PostgresTarget, statements: list[str]) -> list[list[list[Any]]]:
     """Run `statements` on `target` one by one (autocommit); the rows of each."""
     env = {**os.environ, **target.libpq_env()}  # other PG* settings (PGSSLMODE) apply
     done = subprocess.run(

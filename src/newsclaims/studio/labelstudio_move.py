@@ -61,7 +61,7 @@ def skipped(model: type) -> bool:
             or meta.label_lower in SKIP)
 
 
-def counts(alias: str) -> dict:
+def counts(alias: str) -> dict[str, int]:
     return {m._meta.label_lower: m._default_manager.using(alias).count()
             for m in apps.get_models() if not skipped(m)}
 

@@ -20,6 +20,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.studio import cluster
@@ -90,7 +91,7 @@ def move_to_postgres(
     return MoveReport(counts, database_status(paths, choice)[0])
 
 
-def _result(done: subprocess.CompletedProcess[str]) -> dict:
+def _result(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     for line in reversed(done.stdout.splitlines()):
         if line.startswith(_RESULT):
             return json.loads(line[len(_RESULT):])

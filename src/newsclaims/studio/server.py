@@ -144,7 +144,7 @@ def _read_state(paths: StudioPaths) -> dict[str, Any] | None:
     return state if isinstance(state, dict) else None
 
 
-def _recorded_processes(state: dict) -> list[AppProcess]:
+def _recorded_processes(state: dict[str, Any]) -> list[AppProcess]:
     """The app processes a state file lists (one per port)."""
     listed = state.get("processes") or [state]
     found = []
@@ -155,7 +155,7 @@ def _recorded_processes(state: dict) -> list[AppProcess]:
     return found
 
 
-def _choice_of(paths: StudioPaths, state: dict | None) -> DatabaseChoice:
+def _choice_of(paths: StudioPaths, state: dict[str, Any] | None) -> DatabaseChoice:
     recorded = DatabaseChoice.from_json((state or {}).get("database"))
     return recorded or load_choice(paths) or SQLITE_CHOICE
 
@@ -333,7 +333,7 @@ def start(
     return status(paths)
 
 
-def _as_json(process: AppProcess) -> dict:
+def _as_json(process: AppProcess) -> dict[str, Any]:
     return {"pid": process.pid, "port": process.port, "url": process.url}
 
 
