@@ -90,7 +90,9 @@ def atomic_write_text(path: str | Path, text: str, *, overwrite: bool = True) ->
         fh.write(text)
 
 
-def atomic_write_bytes(path: str | Path, data: bytes, *, overwrite: bool = True) -> None:
+def atomic_write_bytes(
+    path: str | os.PathLike[str], data: bytes, *, overwrite: bool = True
+) -> None:
     with atomic_open(path, "wb", overwrite=overwrite) as fh:
         fh.write(data)
 

@@ -177,7 +177,7 @@ def preannotate(
     text = article["text"]
     doc = Doc(text, rules.quote_re, rules.sentence_end_re)
     builder = _ResultBuilder(text, rules)
-    triples, lone_cues = find_attributions(doc, rules), []
+    triples, lone_cues = find_attributions(doc, rules), list[Region]()
     if model is not None:
         triples, lone_cues = link(doc, model.tag(doc, triples), triples, rules)
     for found in triples:

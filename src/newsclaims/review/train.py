@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from newsclaims.core.atomic import sha256_file
-from newsclaims.core.errors import NewsclaimsError, Problem, Severity
+from newsclaims.core.errors import NewsclaimsError, Problem, Severity, Where
 from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.export.convert import parse_result
 from newsclaims.export.reader import iter_tasks
@@ -123,9 +123,10 @@ def train_tagger(
 
 def _add_task(task: dict[str, Any], trainer: Any, features: FeatureExtractor, rules: Any,
               tag_of: dict[str, str], scheme: Scheme, report: TrainReport) -> None:
-    data = task.get("data") if isinstance(task.get("data"), dict) else {}
+    raw = task.get("data")
+    data: dict[str, Any] = raw if isinstance(raw, dict) else {}
     text = data.get("text")
-    where = {"task_id": task.get("id"), "article_id": data.get("article_id")}
+    where: Where = {"task_id": task.get("id"), "article_id": data.get("article_id")}
     if not isinstance(text, str) or not text.strip():
         report.problems.append(Problem(Severity.WARNING, "train-task-no-text",
                                        "task has no text; not used", **where))
@@ -138,7 +139,7 @@ def _add_task(task: dict[str, Any], trainer: Any, features: FeatureExtractor, ru
     for problem in parsed.problems:
         report.problems.append(Problem(Severity.WARNING, "train-region-unread",
                                        f"gold region not used: {problem.message}",
-                                       region_id=problem.region_id, **where))
+                                       **(where | {"region_id": problem.region_id})))
     doc = Doc(text, rules.quote_re, rules.sentence_end_re)
     tags = gold_tags(doc, parsed.spans, tag_of)
     for sequence in features.sequences(doc, find_attributions(doc, rules)):
