@@ -65,10 +65,12 @@ def verify(release_dir: str | Path) -> list[Problem]:
 def _outside_paths(root: Path, manifest: object) -> dict[str, Problem]:
     """A problem for every listed path that leaves the release folder (never opened)."""
     entries = manifest.get("files") if isinstance(manifest, dict) else None
-    found = {}
+    found: dict[str, Problem] = {}
     for entry in entries if isinstance(entries, list) else ():
         path = entry.get("path") if isinstance(entry, dict) else None
-        reason = outside_reason(root, path) if isinstance(path, str) else None
+        if not isinstance(path, str):
+            continue
+        reason = outside_reason(root, path)
         if reason is not None:
             found[path] = _problem("path-outside-release", f"{reason}; not opened",
                                    str(root / MANIFEST))
