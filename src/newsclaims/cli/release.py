@@ -9,8 +9,6 @@ import typer
 
 from newsclaims.cli._help import Command
 from newsclaims.cli._output import Note, finish, handle_errors
-from newsclaims.release.release import prefer_jemalloc
-from newsclaims.release.release import release as build_release
 
 
 @handle_errors
@@ -31,6 +29,10 @@ def release(
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Validate EXPORT, then write DATASET_DIR/vX.Y.Z (never overwriting a release)."""
+    # Imported here: pyarrow and pandas cost ~1 CPU s, which `release --help` need not pay.
+    from newsclaims.release.release import prefer_jemalloc
+    from newsclaims.release.release import release as build_release
+
     prefer_jemalloc()
     result = build_release(export, version=version, dataset_dir=dataset_dir, notes=notes,
                            created=created)

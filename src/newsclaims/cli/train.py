@@ -15,7 +15,7 @@ import typer
 
 from newsclaims.cli._help import Command
 from newsclaims.cli._output import fail, finish, handle_errors
-from newsclaims.review.train import DEFAULTS, gold_path, train_tagger
+from newsclaims.review.train import MAX_ITERATIONS, gold_path, train_tagger
 
 
 @handle_errors
@@ -25,7 +25,7 @@ def train_command(
              "`import brat` wrote (its gold.json is read).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Model file to write.")],
     max_iterations: Annotated[int, typer.Option(
-        "--max-iterations", min=1, help="L-BFGS iterations.")] = DEFAULTS["max_iterations"],
+        "--max-iterations", min=1, help="L-BFGS iterations.")] = MAX_ITERATIONS,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON document.")] = False,
 ) -> None:
     """Train a local attribution tagger on a gold export (`preannotate --model` uses it)."""

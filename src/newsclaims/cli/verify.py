@@ -9,7 +9,6 @@ import typer
 
 from newsclaims.cli._help import Command
 from newsclaims.cli._output import finish, handle_errors
-from newsclaims.release.verify import verify as verify_release
 
 
 @handle_errors
@@ -18,6 +17,8 @@ def verify(
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Exit 1 naming every file that differs from manifest.json."""
+    from newsclaims.release.verify import verify as verify_release  # pyarrow: not for --help
+
     problems = verify_release(release_dir)
     finish(problems, json_out=json_out, document={"release": str(release_dir)},
            after=[] if problems else [f"verify: {release_dir} matches its manifest"])

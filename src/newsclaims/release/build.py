@@ -62,6 +62,7 @@ def build_tables(
     builders = {name: TableBuilder(spec) for name, spec in table_specs().items()}
     pass_ = _Pass(scheme, rule, entities=_EntityColumns(builders["entities"],
                                                        entity_layer(scheme)))
+    readings = AgreementReadings(scheme)
     regions = RegionTables(export_path, scheme, spill_dir).start()
     try:
         with _gc_paused():
@@ -73,14 +74,14 @@ def build_tables(
                                       if p.severity is Severity.ERROR)
                 if not records.articles or not pass_.new_article(task, records.articles[0]):
                     continue
-                pass_.readings.add(task)
+                readings.add(task)
                 pass_.add_task(builders, task, records)
             pass_.entities.flush()
-            agreement = pass_.readings.summary()
+            agreement = readings.summary()
     except BaseException:
         regions.cancel()
         raise
-    pass_.readings = None  # the multi-annotated tasks' readings: gone before the tables
+    del readings  # the multi-annotated tasks' readings: gone before the tables
     # Each builder goes as soon as its table exists, so its unsorted batches do not
     # sit beside every sorted table.
     tables = {name: builders.pop(name).table() for name in list(builders)}
@@ -144,11 +145,10 @@ _DICTIONARY_COLUMNS = {
 
 class _Pass:
     """What the pass keeps beside the builders: tallies, problems, the gold annotations
-    whose regions DuckDB's tables supply, and the agreement readings."""
+    whose regions DuckDB's tables supply."""
 
     def __init__(self, scheme: Scheme, rule: dict[str, Any], entities: _EntityColumns) -> None:
         self.scheme, self.rule, self.entities = scheme, rule, entities
-        self.readings: AgreementReadings | None = AgreementReadings(scheme)
         self.problems: list[Problem] = []
         self.annotators: set[str | None] = set()
         self.policies: Counter[str] = Counter()

@@ -38,7 +38,8 @@ from newsclaims.review.gold import choose_gold
 
 GOLD_FILE = "gold.json"  # what `import brat` writes into its output folder
 # CRFsuite L-BFGS settings (chosen on PolNeAR train/dev, docs/preannotation.md).
-DEFAULTS = {"c1": 0.05, "c2": 0.01, "max_iterations": 150, "min_freq": 1}
+MAX_ITERATIONS = 150
+DEFAULTS = {"c1": 0.05, "c2": 0.01, "max_iterations": MAX_ITERATIONS, "min_freq": 1}
 
 
 @dataclass(slots=True)

@@ -13,19 +13,23 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 import orjson
-from label_studio_sdk import LabelStudio
-from label_studio_sdk.core.api_error import ApiError
-from label_studio_sdk.core.pagination import SyncPager
-from label_studio_sdk.types import AllRolesProjectList, RoleBasedTask
 
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.studio.redact import redact_url
 from newsclaims.studio.server import Connection, connection, health, server_version
+
+# label_studio_sdk loads pandas (~1.5 CPU s): it is imported where a call is made, so
+# `newsclaims push --help` and the commands' argument parsing do not pay for it.
+if TYPE_CHECKING:
+    from label_studio_sdk import LabelStudio
+    from label_studio_sdk.core.api_error import ApiError
+    from label_studio_sdk.core.pagination import SyncPager
+    from label_studio_sdk.types import AllRolesProjectList, RoleBasedTask
 
 DEFAULT_PROJECT = "newsclaims"
 _PAGE_SIZE = 1000
@@ -59,6 +63,8 @@ class ProjectInfo:
 def call(what: str, url: str, func: Callable[[], T]) -> T:
     """Run one SDK call; turn transport and HTTP errors into one line (no key, no
     traceback, no password of the URL)."""
+    from label_studio_sdk.core.api_error import ApiError
+
     url = redact_url(url)
     try:
         return func()
@@ -106,6 +112,8 @@ def connect(conn: Connection | None = None, *, timeout: float = 120.0) -> Studio
     if not health(conn.url, timeout=5.0):
         hint = " (start it with `newsclaims studio start`)" if conn.local else ""
         raise NewsclaimsError(f"cannot reach Label Studio at {redact_url(conn.url)}{hint}")
+    from label_studio_sdk import LabelStudio
+
     client = LabelStudio(base_url=conn.url, api_key=conn.api_key, timeout=timeout)
     call("checking the API key", conn.url, client.users.whoami)
     return Studio(client, redact_url(conn.url), server_version(conn.url))
@@ -303,6 +311,8 @@ def _result_names(item: dict[str, Any]) -> set[tuple[str, str]]:
 
 def _iter_tasks(studio: Studio, project_id: int, **params: Any) -> Iterator[dict[str, Any]]:
     """Every task of the project, page by page (the server answers 404 past the last page)."""
+    from label_studio_sdk.core.api_error import ApiError
+
     page = 1
     while True:
         try:

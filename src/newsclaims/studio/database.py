@@ -195,7 +195,9 @@ def read_pgpass(path: Path, target: PostgresTarget) -> str | None:
 def _pgpass_fields(line: str) -> list[str]:
     if not line.strip() or line.lstrip().startswith("#"):
         return []
-    fields, current, escaped = [], [], False
+    fields: list[str] = []
+    current: list[str] = []
+    escaped = False
     for char in line:
         if escaped:
             current.append(char)

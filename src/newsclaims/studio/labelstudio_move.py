@@ -41,7 +41,7 @@ from django.apps import apps  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connections  # noqa: E402
 from django.db.migrations.executor import MigrationExecutor  # noqa: E402
-from django.db.models import signals  # noqa: E402
+from django.db.models import Model, signals  # noqa: E402
 
 SKIP = ("contenttypes", "auth.permission", "core.asyncmigrationstatus", "django_rq")
 
@@ -55,7 +55,7 @@ def behind(alias: str) -> bool:
     return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
-def skipped(model: type) -> bool:
+def skipped(model: type[Model]) -> bool:
     meta = model._meta
     return (not meta.managed or meta.proxy or meta.app_label in SKIP
             or meta.label_lower in SKIP)

@@ -30,8 +30,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from label_studio_sdk.core.api_error import ApiError
-
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.studio.backend import DEFAULT_HOST, DEFAULT_PORT
 from newsclaims.studio.client import DEFAULT_PROJECT, Studio, call, find_project
@@ -107,6 +105,8 @@ def _add(studio: Studio, url: str, settings: dict[str, Any]) -> Any:
     SSRF guard (on by default, unlike the ML one) refuses by raising. The saved backend
     is then updated instead, which checks it again and adds no webhook (this backend
     ignores webhooks anyway)."""
+    from label_studio_sdk.core.api_error import ApiError  # with the SDK, on first use
+
     try:
         return studio.client.ml.create(**settings)
     except ApiError as exc:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from label_studio_sdk.types import SerializationOptionRequest, SerializationOptionsRequest
 
 from newsclaims.core.atomic import atomic_write_bytes, atomic_write_text, remove_dead_temps
 from newsclaims.core.errors import NewsclaimsError
@@ -125,6 +124,8 @@ def _user_id(annotation: dict[str, Any]) -> Any:
 def _snapshot(studio: Studio, project_id: int, when: datetime) -> int:
     """Id of a finished export snapshot with full predictions (the plain export lists
     predictions by id only)."""
+    from label_studio_sdk.types import SerializationOptionRequest, SerializationOptionsRequest
+
     snapshot = call(
         "creating the export snapshot",
         studio.url,

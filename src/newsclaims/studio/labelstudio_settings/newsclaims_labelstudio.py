@@ -13,7 +13,10 @@ made in this module's namespace.
 
 import importlib.util
 
-_SOURCE = importlib.util.find_spec("label_studio.core.settings.label_studio").origin
+_SPEC = importlib.util.find_spec("label_studio.core.settings.label_studio")
+if _SPEC is None or _SPEC.origin is None:
+    raise ImportError("Label Studio's settings module is not in this environment")
+_SOURCE = _SPEC.origin
 with open(_SOURCE, encoding="utf-8") as _settings_file:
     exec(compile(_settings_file.read(), _SOURCE, "exec"))
 
