@@ -126,14 +126,15 @@ def start_app(
     candidate = port
     for _attempt in range(_START_ATTEMPTS):
         chosen = free_port(candidate, local_host(host))
-        if chosen != candidate:
-            say(f"port {candidate} is busy: using {chosen}")
         log_offset = paths.log.stat().st_size if paths.log.exists() else 0
         proc = _launch(executable, paths, env, host, chosen)
         url = _wait_until_healthy(proc, paths, local_host(host), chosen, log_offset,
                                   deadline, say)
         if url is not None:
-            return AppProcess(proc.pid, int(url.rsplit(":", 1)[1]), url)
+            served = int(url.rsplit(":", 1)[1])
+            if served != port:  # said once the server answers: a lost race moves it again
+                say(f"port {port} is busy: using {served}")
+            return AppProcess(proc.pid, served, url)
         candidate = chosen + 1  # lost a race for the port: try the next free one
     raise NewsclaimsError(f"Label Studio found no free port to start on; log {paths.log}")
 
