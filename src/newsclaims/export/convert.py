@@ -39,6 +39,25 @@ class ParsedResult:
     problems: list[Problem]
 
 
+class ParsedAnnotations:
+    """`parse_result` of each annotation of one task, computed once: the gold majority
+    merge and the agreement readings both parse every annotation of a multi-annotated
+    task, and a release runs both. Keyed by the annotation object (held here, so its
+    id stays its own); callers only read what comes back."""
+
+    def __init__(self, text: str, scheme: Scheme) -> None:
+        self.text, self.scheme = text, scheme
+        self._parsed: dict[int, tuple[dict[str, Any], ParsedResult]] = {}
+
+    def __call__(self, annotation: dict[str, Any]) -> ParsedResult:
+        entry = self._parsed.get(id(annotation))
+        if entry is None:
+            entry = (annotation, parse_result(annotation.get("result") or [], self.text,
+                                              scheme=self.scheme))
+            self._parsed[id(annotation)] = entry
+        return entry[1]
+
+
 @dataclass(slots=True)
 class Records:
     articles: list[dict[str, Any]] = field(default_factory=list)

@@ -23,7 +23,14 @@ import pyarrow.compute as pc
 
 from newsclaims.core.errors import Problem, Severity, has_errors
 from newsclaims.core.scheme import Scheme
-from newsclaims.export.convert import Records, claims_from, convert_task, layer_spans, parse_result
+from newsclaims.export.convert import (
+    ParsedAnnotations,
+    Records,
+    claims_from,
+    convert_task,
+    layer_spans,
+    parse_result,
+)
 from newsclaims.export.reader import iter_tasks
 from newsclaims.export.validate import TaskChecker
 from newsclaims.release.columnar import RegionTables
@@ -74,8 +81,10 @@ def build_tables(
                                       if p.severity is Severity.ERROR)
                 if not records.articles or not pass_.new_article(task, records.articles[0]):
                     continue
-                readings.add(task)
-                pass_.add_task(builders, task, records)
+                # Gold and agreement both parse a multi-annotated task's annotations.
+                parsed = ParsedAnnotations(records.articles[0]["text"], scheme)
+                readings.add(task, parsed)
+                pass_.add_task(builders, task, records, parsed)
             pass_.entities.flush()
             agreement = readings.summary()
     except BaseException:
@@ -170,12 +179,12 @@ class _Pass:
         return True
 
     def add_task(self, builders: dict[str, TableBuilder], task: dict[str, Any],
-                 records: Records) -> None:
+                 records: Records, parsed: ParsedAnnotations) -> None:
         """Append one task's article, annotations, gold view (`choose_gold`) and tokens."""
         article = records.articles[0]
         aid, text = article["article_id"], article["text"]
         split = split_of(aid, self.rule)
-        choice = choose_gold(task, self.scheme, copy_result=False)
+        choice = choose_gold(task, self.scheme, copy_result=False, parsed=parsed)
         self.policies[choice.policy] += 1
         gold_ids = set(choice.annotation_ids)
         for row in records.annotations:

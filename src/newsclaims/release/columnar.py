@@ -88,9 +88,15 @@ def _spans_sql(scheme: Scheme) -> str:
     WITH choices AS (
         SELECT annotation_id, region_id, {picked}
         FROM items WHERE type = 'choices' GROUP BY ALL),
+    edges AS (
+        SELECT *, contains({ws}, left(raw, 1)) AS leads, contains({ws}, right(raw, 1)) AS trails
+        FROM items WHERE type = 'labels'),
     cut AS (
-        SELECT *, length(raw) - length(ltrim(raw, {ws})) AS lead, trim(raw, {ws}) AS stripped
-        FROM items WHERE type = 'labels')
+        -- trim() with a character set costs DuckDB ~3 CPU s on 750,000 spans, and
+        -- almost no span has whitespace at an edge: trim only those that do.
+        SELECT *, CASE WHEN leads THEN length(raw) - length(ltrim(raw, {ws})) ELSE 0 END AS lead,
+               CASE WHEN leads OR trails THEN trim(raw, {ws}) ELSE raw END AS stripped
+        FROM edges)
     SELECT s.article_id, s.annotation_id, s.region_id, s.control AS layer, s.label,
            CAST(s.start + s.lead AS INTEGER) AS start,
            CAST(s.start + s.lead + length(s.stripped) AS INTEGER) AS "end",

@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from newsclaims.core.scheme import Scheme, load_scheme
-from newsclaims.export.convert import claims_from, parse_result
+from newsclaims.export.convert import ParsedAnnotations, ParsedResult, claims_from
 from newsclaims.review.gold import adjudication_prediction_ids, completed_annotations
 from newsclaims.review.matching import Policy, Span, any_overlap, exact, prf
 
@@ -94,10 +94,12 @@ class AgreementReadings:
             collected.add(task)
         return collected
 
-    def add(self, task: dict[str, Any]) -> None:
+    def add(self, task: dict[str, Any], parsed: ParsedAnnotations | None = None) -> None:
+        """Count the task and keep its readings if two or more annotators labelled it;
+        `parsed` shares its annotations' parses with the caller (a release's gold)."""
         seen = self._seen
         seen["tasks"] += 1
-        readings, repeats, adjudications = _read_task(task, self.scheme)
+        readings, repeats, adjudications = _read_task(task, self.scheme, parsed)
         seen["annotations"] += len(readings) + repeats
         seen["repeat_annotations"] += repeats
         seen["adjudications"] += adjudications
@@ -165,8 +167,8 @@ def annotator_of(annotation: dict[str, Any]) -> str:
     return f"user-{user_id}"
 
 
-def _read_task(task: dict[str, Any],
-               scheme: Scheme) -> tuple[dict[str, _Reading], int, int]:
+def _read_task(task: dict[str, Any], scheme: Scheme,
+               parsed: ParsedAnnotations | None) -> tuple[dict[str, _Reading], int, int]:
     """Readings per annotator (an annotator's later annotation of the same article wins),
     how many repeats were left out, and how many reviewer decisions on an adjudication
     prediction (they are not independent annotations)."""
@@ -187,13 +189,13 @@ def _read_task(task: dict[str, Any],
     if len(latest) < 2:
         return {who: _Reading(a.get("id")) for who, a in latest.items()}, repeats, adjudications
     tokens = [(m.start(), m.end()) for m in TOKEN.finditer(text)]
-    readings = {who: _reading(a, text, tokens, scheme) for who, a in latest.items()}
+    parse = parsed or ParsedAnnotations(text, scheme)
+    readings = {who: _reading(a, parse(a), tokens, scheme) for who, a in latest.items()}
     return readings, repeats, adjudications
 
 
-def _reading(annotation: dict[str, Any], text: str, tokens: list[Span],
+def _reading(annotation: dict[str, Any], parsed: ParsedResult, tokens: list[Span],
              scheme: Scheme) -> _Reading:
-    parsed = parse_result(annotation.get("result") or [], text, scheme=scheme)
     reading = _Reading(annotation.get("id"))
     for span in parsed.spans:
         if span["label"] not in scheme.control_of_label:
