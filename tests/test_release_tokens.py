@@ -2,10 +2,56 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from factories import find
 from newsclaims.core.scheme import load_scheme
 from newsclaims.release.tables import conll2003_map
-from newsclaims.release.tokens import bio_tags, entity_layer, sentences, to_conll, tokenize
+from newsclaims.release.tokens import (
+    TOKEN,
+    TagCodes,
+    bio_tags,
+    entity_layer,
+    sentences,
+    tag_text,
+    to_conll,
+    token_offsets,
+    tokenize,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+# Characters where the array tokeniser could part from the regular expression: joiners
+# between, before and after word characters, Unicode word characters (letters, digits,
+# marks that are not \w), Unicode spaces, astral characters, line breaks.
+_TRICKY = "aZ9_'’.-,;!?…\"“”()é\u0301ß漢字١٢\u00a0\u2003\u3000\n\t🦆𝔘Ⅻ½²\u200b\ufeff "
+
+
+def _regex_tokens(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in TOKEN.finditer(text)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_TRICKY), max_size=60) | st.text(max_size=60))
+def test_array_tokens_are_the_regular_expressions_tokens(text: str) -> None:
+    starts, ends, _ = token_offsets(text)
+    assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == _regex_tokens(text)
+    tagged = tag_text(text, [], TagCodes())
+    assert tagged.word_list() == [text[s:e] for s, e in _regex_tokens(text)]
+
+
+def test_array_tokens_on_every_article_of_the_repository() -> None:
+    texts = [path.read_text("utf-8") for folder in ("seeds", "tests/fixtures/articles")
+             for path in sorted((ROOT / folder).rglob("*.txt"))]
+    assert len(texts) >= 5
+    for text in texts:
+        starts, ends, _ = token_offsets(text)
+        assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == _regex_tokens(text)
+        assert re.sub(r"\s+", "", text) == "".join(text[s:e] for s, e in _regex_tokens(text))
+
 
 
 def _span(text: str, words: str, label: str) -> dict:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -35,7 +36,7 @@ from newsclaims.export.reader import iter_tasks
 from newsclaims.export.validate import TaskChecker
 from newsclaims.release.columnar import RegionTables
 from newsclaims.release.tables import TableBuilder, conll2003_map, table_specs
-from newsclaims.release.tokens import entity_layer, tag_text
+from newsclaims.release.tokens import TagCodes, TaggedText, entity_layer, tag_text, to_conll
 from newsclaims.release.versions import split_of
 from newsclaims.review.agreement import AgreementReadings
 from newsclaims.review.gold import choose_gold
@@ -237,13 +238,15 @@ class _ValidatedTasks:
 
 
 class _EntityColumns:
-    """The `entities` table's columns, flat: per token (tokens, offsets, tags) and per
-    sentence (article, number, start, end, where its tokens end), turned into list
-    arrays every `batch_tokens` tokens; no object or row dict per sentence."""
+    """The `entities` table's columns, flat: per token (offsets, tag codes, the words'
+    UTF-8 bytes) as one array per article, per sentence (article, number, start, end,
+    where its tokens end) as lists; turned into Arrow list arrays every
+    `batch_tokens` tokens, with no Python object per token or sentence."""
 
     def __init__(self, builder: TableBuilder, layer: str, batch_tokens: int = 1 << 20) -> None:
         self.builder, self.layer, self.batch_tokens = builder, layer, batch_tokens
         self.mapping = conll2003_map()
+        self.codes = TagCodes()
         self._clear()
 
     def _clear(self) -> None:
@@ -253,63 +256,60 @@ class _EntityColumns:
         self.starts: list[int] = []
         self.ends: list[int] = []
         self.offsets: list[int] = [0]  # where each sentence's tokens end in the flat lists
-        self.words: list[str] = []
-        self.token_starts: list[int] = []
-        self.token_ends: list[int] = []
-        self.ner: list[str] = []
-        self.conll: list[str] = []
+        self.tokens = 0
+        self.articles: list[TaggedText] = []
 
     def add(self, text: str, spans: list[dict[str, Any]], aid: str, split: str, task_id: Any,
             problems: list[Problem]) -> None:
-        tagged = tag_text(text, spans, self.mapping)
-        base = len(self.words)
+        tagged = tag_text(text, spans, self.codes)
         count = len(tagged.sentence_ends)
         self.article_ids += [aid] * count
         self.splits += [split] * count
         self.numbers += range(count)
-        self.starts += [tagged.starts[0], *(tagged.starts[e] for e in tagged.sentence_ends[:-1])
-                        ] if count else []
-        self.ends += [tagged.ends[e - 1] for e in tagged.sentence_ends]
-        self.offsets += [base + e for e in tagged.sentence_ends]
-        self.words += tagged.words
-        self.token_starts += tagged.starts
-        self.token_ends += tagged.ends
-        self.ner += tagged.ner_tags
-        self.conll += tagged.conll_tags
+        begins = [0, *tagged.sentence_ends[:-1]]
+        self.starts += tagged.starts[begins].tolist() if count else []
+        self.ends += tagged.ends[[e - 1 for e in tagged.sentence_ends]].tolist()
+        self.offsets += [self.tokens + e for e in tagged.sentence_ends]
+        self.tokens += len(tagged.starts)
+        self.articles.append(tagged)
         for span in tagged.left_out:
             problems.append(Problem(
                 Severity.WARNING, "entity-not-in-bio",
                 f"{span['label']} {span['start']}..{span['end']} overlaps another entity; "
                 "left out of the token-level entities table (still in spans)",
                 task_id=task_id, article_id=aid, region_id=span.get("region_id")))
-        if len(self.words) >= self.batch_tokens:
+        if self.tokens >= self.batch_tokens:
             self.flush()
 
     def flush(self) -> None:
         if not self.article_ids:
             return
         offsets = pa.array(self.offsets, pa.int32())
+        articles = self.articles
 
-        def listed(values: list[Any], kind: pa.DataType) -> pa.ListArray:
-            return pa.ListArray.from_arrays(offsets, pa.array(values, kind))
+        def listed(values: pa.Array) -> pa.ListArray:
+            return pa.ListArray.from_arrays(offsets, values)
 
-        def tags(values: list[str]) -> pa.ListArray:
-            """Tags as one-byte codes into a dictionary (a few dozen distinct tags): a
-            fifth of the memory of strings; written as strings (`tables._as_written`)."""
-            encoded = pa.array(values, pa.string()).dictionary_encode()
-            return pa.ListArray.from_arrays(offsets, pa.DictionaryArray.from_arrays(
-                encoded.indices.cast(pa.int8()), encoded.dictionary))
+        def joined(name: str) -> pa.Array:
+            return pa.array(np.concatenate([getattr(a, name) for a in articles]).astype(np.int32))
 
+        word_ends = np.concatenate([[0], *(a.word_bytes for a in articles)]).cumsum()
+        words = pa.StringArray.from_buffers(
+            self.tokens, pa.py_buffer(word_ends.astype(np.int32)),
+            pa.py_buffer(b"".join(a.words for a in articles)))
+        # Tags stay codes: written as strings (`tables._as_written`).
+        codes = pa.array(np.concatenate([a.tags for a in articles]).astype(np.int8))
+        conll = to_conll(self.codes.tags, self.mapping)
         self.builder.add_batch({
             "article_id": pa.array(self.article_ids, pa.string()),
             "sentence": pa.array(self.numbers, pa.int32()),
             "start": pa.array(self.starts, pa.int32()),
             "end": pa.array(self.ends, pa.int32()),
-            "tokens": listed(self.words, pa.string()),
-            "token_starts": listed(self.token_starts, pa.int32()),
-            "token_ends": listed(self.token_ends, pa.int32()),
-            "ner_tags": tags(self.ner),
-            "conll_tags": tags(self.conll),
+            "tokens": listed(words),
+            "token_starts": listed(joined("starts")),
+            "token_ends": listed(joined("ends")),
+            "ner_tags": listed(pa.DictionaryArray.from_arrays(codes, self.codes.tags)),
+            "conll_tags": listed(pa.DictionaryArray.from_arrays(codes, conll)),
             "split": pa.array(self.splits, pa.string()),
         })
         self._clear()
