@@ -11,6 +11,8 @@ derived from the OntoNotes tags with the map in schemas/record-entity.schema.jso
 
 from __future__ import annotations
 
+import bisect
+import functools
 import itertools
 import re
 from collections.abc import Iterable
@@ -75,8 +77,8 @@ def bio_tags(
     left out and returned in the second list so the caller can report it.
     """
     codes = TagCodes()
-    found, left_out = _bio_codes(np.array([start for start, _ in offsets], np.int64),
-                                 np.array([end for _, end in offsets], np.int64), spans, codes)
+    found, left_out = _bio_codes([start for start, _ in offsets], [end for _, end in offsets],
+                                 spans, codes)
     return [codes.tags[code] for code in found.tolist()], left_out
 
 
@@ -103,7 +105,7 @@ class TaggedText:
 
     starts: npt.NDArray[np.int64]
     ends: npt.NDArray[np.int64]
-    tags: npt.NDArray[np.int16]  # codes into the `TagCodes` given to `tag_text`
+    tags: npt.NDArray[np.uint8]  # codes into the `TagCodes` given to `tag_text`
     sentence_ends: list[int]
     left_out: list[dict[str, Any]]  # entity spans BIO could not hold
     words: bytes
@@ -115,23 +117,28 @@ class TaggedText:
 
 
 class TagCodes:
-    """BIO tag strings as small integer codes (OUTSIDE is 0), so a release keeps one
-    int16 per token instead of a string."""
+    """BIO tag strings as one-byte codes (OUTSIDE is 0; a scheme has a few dozen
+    tags), so a release keeps one byte per token instead of a string."""
 
     def __init__(self) -> None:
         self.tags = [OUTSIDE]
         self._code = {OUTSIDE: 0}
+        self._inside: npt.NDArray[np.bool_] = np.zeros(1, np.bool_)
 
     def code(self, tag: str) -> int:
         code = self._code.get(tag)
         if code is None:
+            if len(self.tags) > 127:
+                raise NewsclaimsError("more than 127 distinct entity tags: the scheme has "
+                                      "too many entity labels for the entities table")
             code = self._code[tag] = len(self.tags)
             self.tags.append(tag)
+            self._inside = np.array([t.startswith("I-") for t in self.tags], np.bool_)
         return code
 
     def inside(self) -> npt.NDArray[np.bool_]:
         """Per code: whether it is an I- tag (a sentence never ends inside an entity)."""
-        return np.array([tag.startswith("I-") for tag in self.tags], np.bool_)
+        return self._inside
 
 
 def token_offsets(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64],
@@ -143,7 +150,7 @@ def token_offsets(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int6
     character nor a space is a token alone. tests/test_release_tokens.py holds this
     to `TOKEN.finditer`."""
     points = np.frombuffer(text.encode("utf-32-le"), np.uint32)
-    classes = _classes(points, text.isascii())
+    classes = _classes(points)
     word = classes == _WORD
     joiner = classes == _JOINER
     inner = np.zeros_like(word)
@@ -162,9 +169,11 @@ def token_offsets(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int6
 def tag_text(text: str, entity_spans: list[dict[str, Any]], codes: TagCodes) -> TaggedText:
     """Tokens, BIO tag codes and sentence ends of `text` (see the module docstring)."""
     starts, ends, points = token_offsets(text)
-    tags, left_out = _bio_codes(starts, ends, entity_spans, codes)
+    begin, finish = starts.tolist(), ends.tolist()
+    tags, left_out = _bio_codes(begin, finish, entity_spans, codes)
     inside = codes.inside()[tags]
-    cuts = [end for end in _sentence_ends(text, points, starts, ends, inside) if end]
+    cuts = [end for end in _sentence_ends(text, points, starts, ends, inside, begin, finish)
+            if end]
     if text.isascii():
         word_bytes = ends - starts
     else:
@@ -196,25 +205,26 @@ def sentences(
     return out, tagged.left_out
 
 
-def _bio_codes(starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64],
-               spans: Iterable[dict[str, Any]],
-               codes: TagCodes) -> tuple[npt.NDArray[np.int16], list[dict[str, Any]]]:
-    """`bio_tags` as codes, on token offsets already split into starts and ends."""
-    tags = np.zeros(len(starts), np.int16)
+def _bio_codes(starts: list[int], ends: list[int], spans: Iterable[dict[str, Any]],
+               codes: TagCodes) -> tuple[npt.NDArray[np.uint8], list[dict[str, Any]]]:
+    """`bio_tags` as codes, on token offsets already split into starts and ends (a
+    bytearray: slices test and fill in C)."""
+    tags = bytearray(len(starts))
     left_out = []
     for span in sorted(spans, key=lambda s: (s["start"], -(s["end"] - s["start"]), s["label"])):
-        first = int(np.searchsorted(ends, span["start"], "right"))
-        last = int(np.searchsorted(starts, span["end"], "left"))
-        if first >= last or tags[first:last].any():
+        first = bisect.bisect_right(ends, span["start"])
+        last = bisect.bisect_left(starts, span["end"])
+        if first >= last or any(tags[first:last]):
             left_out.append(span)
             continue
         tags[first] = codes.code(f"B-{span['label']}")
-        tags[first + 1:last] = codes.code(f"I-{span['label']}")
-    return tags, left_out
+        tags[first + 1:last] = bytes([codes.code(f"I-{span['label']}")]) * (last - first - 1)
+    return np.frombuffer(tags, np.uint8), left_out
 
 
 def _sentence_ends(text: str, points: npt.NDArray[np.uint32], starts: npt.NDArray[np.int64],
-                   ends: npt.NDArray[np.int64], inside: npt.NDArray[np.bool_]) -> list[int]:
+                   ends: npt.NDArray[np.int64], inside: npt.NDArray[np.bool_],
+                   begin: list[int], finish: list[int]) -> list[int]:
     """Token indices just past the end of each sentence (the last is the number of
     tokens).
 
@@ -227,7 +237,6 @@ def _sentence_ends(text: str, points: npt.NDArray[np.uint32], starts: npt.NDArra
     found = set(after_breaks[~inside[after_breaks]].tolist())  # never inside an entity
     firsts = np.minimum(points[starts], len(_IS_MARK) - 1)
     marks = np.flatnonzero(_IS_MARK[firsts] & ((ends - starts) == 1))
-    begin, finish = starts.tolist(), ends.tolist()
     for i in marks.tolist():
         nxt = i + 1
         if nxt >= n or inside[nxt] or finish[i] == begin[nxt]:
@@ -244,19 +253,22 @@ def _sentence_ends(text: str, points: npt.NDArray[np.uint32], starts: npt.NDArra
     return sorted(found)
 
 
-def _classes(points: npt.NDArray[np.uint32], ascii_only: bool) -> npt.NDArray[np.uint8]:
-    """The character class of every code point: a table for ASCII, the regular
-    expression's own \\w and \\s (through `_class_of`, cached) for the rest."""
-    if ascii_only:
-        return _ASCII_CLASSES[points]
-    classes = np.empty(len(points), np.uint8)
-    low = points < 128
-    classes[low] = _ASCII_CLASSES[points[low]]
-    distinct, inverse = np.unique(points[~low], return_inverse=True)
-    looked_up = [_CLASS_CACHE.get(p) or _CLASS_CACHE.setdefault(p, _class_of(chr(p)))
-                 for p in distinct.tolist()]
-    classes[~low] = np.array(looked_up, np.uint8)[inverse]
+def _classes(points: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint8]:
+    """The character class of every code point, from the regular expression's own \\w
+    and \\s (`_class_of`): a table for the Basic Multilingual Plane, built on first
+    use (~50 ms), the few astral characters one by one."""
+    table = _bmp_classes()
+    if not len(points) or points.max() < len(table):
+        return table[points]
+    classes = table[np.minimum(points, len(table) - 1)]
+    for i in np.flatnonzero(points >= len(table)).tolist():
+        classes[i] = _class_of(chr(points[i]))
     return classes
+
+
+@functools.cache
+def _bmp_classes() -> npt.NDArray[np.uint8]:
+    return np.fromiter((_class_of(chr(c)) for c in range(0x10000)), np.uint8, 0x10000)
 
 
 def _class_of(char: str) -> int:
@@ -270,8 +282,6 @@ def _class_of(char: str) -> int:
 _WORD, _SPACE, _JOINER, _OTHER = 1, 2, 3, 4
 _JOINERS = "'’.-"  # as in TOKEN
 _WORD_CHAR, _SPACE_CHAR = re.compile(r"\w"), re.compile(r"\s")
-_ASCII_CLASSES = np.array([_class_of(chr(c)) for c in range(128)], np.uint8)
-_CLASS_CACHE: dict[int, int] = {}
 _NEWLINE = ord("\n")
 # Whether a code point is one of _MARKS (all below U+2100; the last entry is False).
 _IS_MARK = np.zeros(max(map(ord, _MARKS)) + 2, np.bool_)
