@@ -67,8 +67,10 @@ def _alternation(phrases: list[str], *, flags: int = 0) -> re.Pattern[str]:
     root = _build_trie(keys)
     mode = "(?i:" if fold else "(?:"
     firsts = sorted(ch for ch in root if ch)
-    variants = sorted({v for ch in firsts if ch.isascii() for v in (ch, ch.lower(), ch.upper())})
-    lead = "".join(re.escape(v) for v in variants) + r"\x80-\U0010ffff"
+    variants = {v for ch in firsts if ch.isascii() for v in (ch, ch.lower(), ch.upper())}
+    # Written as the ASCII characters it leaves out: a class holding the range up to
+    # U+10FFFF takes re ~10 ms to compile, one of ASCII exclusions ~0.1 ms.
+    lead = "^" + "".join(f"\\x{i:02x}" for i in range(128) if chr(i) not in variants)
     branches = "|".join(
         f"(?<={mode}{re.escape(ch)})){mode}{_emit(root[ch])})" for ch in firsts
     )
