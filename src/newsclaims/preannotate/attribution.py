@@ -160,32 +160,41 @@ class _Finder:
         cues = self._candidates()
         cue_starts = [c[0] for c in cues]
         for s, e in self.doc.sentences:
-            lo = bisect.bisect_left(self.quote_starts, s)
-            hi = bisect.bisect_left(self.quote_starts, e, lo)
-            inside = [q for q in self.quotes[lo:hi] if q.end <= e]
-            sent = _Sentence(s, e, self._index(s), self._index(e), inside)
-            here: list[Attribution] = []
             first = bisect.bisect_left(cue_starts, s)
-            for _, kind, m in cues[first : bisect.bisect_left(cue_starts, e, first)]:
-                if m.end() > e or self._in_quote(m.start(), sent) or not self._free(
-                    m.start(), m.end()
-                ):
-                    continue
-                if kind == "verb" and not self._at_token_start(m.start()):
-                    continue  # "state" inside "state-of-the-state": no word of its own
-                made = getattr(self, f"_{kind}")(m, sent)
-                if made is not None:
-                    here.append(replace(made, rule=kind))
-                    self._take(made.cue)
-                    if made.source is not None:
-                        self._take(made.source)
-                        self.previous_type = made.source.choices["source_type"]
-            framing = self.rules.framing_re.match(self.text, s, e)
-            if framing and here and here[0].cue.start > framing.end():
-                cue = Region(framing.start(), framing.end(), "cue", score=0.5)
-                here[0] = replace(here[0], extra_cues=(cue,))
-            found += here
+            here = cues[first : bisect.bisect_left(cue_starts, e, first)]
+            if here:  # most sentences hold no cue candidate: nothing to build for them
+                found += self._sentence(s, e, here)
         return found
+
+    def _sentence(
+        self, s: int, e: int, cues: list[tuple[int, str, CueMatch]]
+    ) -> list[Attribution]:
+        """The attributions of the sentence text[s:e] from its cue candidates."""
+        lo = bisect.bisect_left(self.quote_starts, s)
+        hi = bisect.bisect_left(self.quote_starts, e, lo)
+        inside = [q for q in self.quotes[lo:hi] if q.end <= e]
+        sent = _Sentence(s, e, self._index(s), self._index(e), inside)
+        here: list[Attribution] = []
+        for _, kind, m in cues:
+            if m.end() > e or self._in_quote(m.start(), sent) or not self._free(
+                m.start(), m.end()
+            ):
+                continue
+            if kind == "verb" and not self._at_token_start(m.start()):
+                continue  # "state" inside "state-of-the-state": no word of its own
+            made = getattr(self, f"_{kind}")(m, sent)
+            if made is not None:
+                # Built directly: dataclasses.replace was ~5% of the rules' time.
+                here.append(Attribution(made.claim, made.source, made.cue, made.extra_cues, kind))
+                self._take(made.cue)
+                if made.source is not None:
+                    self._take(made.source)
+                    self.previous_type = made.source.choices["source_type"]
+        framing = self.rules.framing_re.match(self.text, s, e) if here else None
+        if framing and here[0].cue.start > framing.end():
+            cue = Region(framing.start(), framing.end(), "cue", score=0.5)
+            here[0] = replace(here[0], extra_cues=(cue,))
+        return here
 
     # --- "according to X" ---
     def _after(self, m: re.Match[str], sent: _Sentence) -> Attribution | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import replace
+from itertools import compress
 
 from newsclaims.preannotate import sources
 from newsclaims.preannotate.attribution import (
@@ -100,12 +101,13 @@ class BroadFinder(_Finder):
             found += [(m.start(), kind, m) for m in pattern.finditer(text)]
         forms = rules.cue_verb_lemma
         doc = self.doc
+        # The tokens that are verb forms are picked in C (compress over the look-ups);
+        # only those few reach Python.
         found += [
             (doc.starts[i], "verb", _TokenMatch(doc.starts[i], doc.ends[i], word))
-            for i, low in enumerate(doc.lowers)
-            if low in forms
+            for i in compress(range(len(doc.lowers)), map(forms.__contains__, doc.lowers))
             for word in (doc.texts[i],)
-            if word == low or word.istitle()
+            if word == doc.lowers[i] or word.istitle()
         ]
         found += [(m.start(2), "colon", m) for m in _COLON_LINE.finditer(text)]
         found.sort(key=lambda c: c[0])

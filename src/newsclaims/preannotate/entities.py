@@ -13,7 +13,7 @@ import importlib.util
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import compress
+from itertools import compress, islice
 from typing import Any, cast
 
 from newsclaims.preannotate.rules import Rules, _alternation, _trie
@@ -285,14 +285,21 @@ def _headline_lines(text: str) -> list[tuple[int, bool]]:
     closing stop is a heading, where capitalisation says nothing about names."""
     out, start = [], 0
     for line in text.split("\n"):
-        words = [w for w in line.split() if w[0].isalpha()]
-        capitals = sum(1 for w in words if w[0].isupper())
-        heading = len(words) < 3 or (
-            capitals / len(words) > 0.6 and not line.rstrip().endswith((".", "!", "?", "”", '"'))
-        )
-        out.append((start, heading))
+        out.append((start, _is_heading(line)))
         start += len(line) + 1
     return out
+
+
+def _is_heading(line: str) -> bool:
+    """A line of fewer than three words, or one without a closing stop whose words are
+    mostly capitalised. A line with a stop needs only its first three words counted
+    (most lines of an article are paragraphs that end in one)."""
+    words = (w for w in line.split() if w[0].isalpha())
+    if line.rstrip().endswith((".", "!", "?", "”", '"')):
+        return sum(1 for _ in islice(words, 3)) < 3
+    alpha = list(words)
+    capitals = sum(1 for w in alpha if w[0].isupper())
+    return len(alpha) < 3 or capitals / len(alpha) > 0.6
 
 
 def find_entities(doc: Doc | str, rules: Rules) -> list[Entity]:

@@ -17,7 +17,7 @@ import gc
 import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -27,11 +27,12 @@ from newsclaims.core.errors import NewsclaimsError, Problem, Severity
 from newsclaims.core.result_rules import check_result
 from newsclaims.preannotate.attribution import Attribution, Region, find_attributions
 from newsclaims.preannotate.entities import backend_name, find_entities
-from newsclaims.preannotate.linking import link
 from newsclaims.preannotate.rules import MODEL_VERSION, Rules, load_rules
-from newsclaims.preannotate.tagger import TaggerModel
 from newsclaims.preannotate.text import Doc
 from newsclaims.preannotate.unattributed import unattributed_claims
+
+if TYPE_CHECKING:
+    from newsclaims.preannotate.tagger import TaggerModel
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +180,10 @@ def preannotate(
     builder = _ResultBuilder(text, rules)
     triples, lone_cues = find_attributions(doc, rules), list[Region]()
     if model is not None:
+        # Imported here: linking reads the BRAT importer's type rules (the ingest
+        # package, ~0.05 CPU s of start-up) that only a trained model needs.
+        from newsclaims.preannotate.linking import link
+
         triples, lone_cues = link(doc, model.tag(doc, triples), triples, rules)
     for found in triples:
         builder.attribution(found)

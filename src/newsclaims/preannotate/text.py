@@ -6,8 +6,10 @@ indices into the original string; nothing here copies or normalises the text.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from typing import NamedTuple, cast
 
 # Abbreviations with a dot that do not end a sentence ("U.S.", "Mr.", "Inc.").
 _ABBREVIATION = (
@@ -15,7 +17,12 @@ _ABBREVIATION = (
     r"|(?:Mr|Mrs|Ms|Mx|Dr|Sen|Rep|Gov|Gen|Col|Capt|Adm|Prof|Inc|Corp|Ltd|Co|St|Jr|Sr|No|vs"
     r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Lt|Sgt|Maj|Rev|Hon)\."
 )
-TOKEN_RE = re.compile(rf"{_ABBREVIATION}|\w+(?:[’'\-.]\w+)*|n[’']t|\S")
+# The lookahead lets a word that is no abbreviation (most words: no dot within its
+# first five characters) skip the forty alternatives above; the tokens are the same
+# (checked on ~10,000 texts), the scan about a third faster.
+TOKEN_RE = re.compile(
+    rf"(?=[A-Za-z]{{1,4}}\.)(?:{_ABBREVIATION})|\w+(?:[’'\-.]\w+)*|n[’']t|\S"
+)
 _ABBREVIATION_END = re.compile(rf"(?:{_ABBREVIATION})$")
 # The quotation and sentence-end patterns below start with the character they consume
 # first and check what precedes it afterwards (`"(?<!\w")` is `(?<!\w)"`): Python's re
@@ -42,20 +49,17 @@ SENTENCE_END_WIDE = re.compile(
 )
 
 
-class Token:
-    """A word or punctuation mark with its offsets (a plain slotted class: an article
-    has hundreds, and a frozen dataclass costs several times more to build)."""
+class Token(NamedTuple):
+    """A word or punctuation mark with its offsets. A named tuple, so that an article's
+    hundreds of tokens are built in C (`_new_token`) without a Python call each."""
 
-    __slots__ = ("end", "lower", "start", "text")
+    start: int
+    end: int
+    text: str
+    lower: str
 
-    def __init__(self, start: int, end: int, text: str, lower: str | None = None) -> None:
-        self.start = start
-        self.end = end
-        self.text = text
-        self.lower = text.lower() if lower is None else lower
 
-    def __repr__(self) -> str:
-        return f"Token({self.start}, {self.end}, {self.text!r})"
+_new_token = functools.partial(tuple.__new__, Token)  # Token from one (s, e, t, l) tuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +71,6 @@ class Quote:
     @property
     def inner(self) -> tuple[int, int]:
         return self.start + self.width, self.end - self.width
-
-
-def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
-    stop = len(text) if end is None else end
-    return [Token(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(text, start, stop)]
 
 
 class Doc:
@@ -102,7 +101,7 @@ class Doc:
         times per article, which a plain list serves fastest."""
         if self._tokens is None:
             columns = zip(self.starts, self.ends, self.texts, self.lowers, strict=True)
-            self._tokens = [Token(s, e, t, low) for s, e, t, low in columns]
+            self._tokens = cast(list[Token], list(map(_new_token, columns)))
         return self._tokens
 
 

@@ -5,6 +5,7 @@ more than a missing one."""
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from newsclaims.preannotate.attribution import Attribution, Region, claim_certainty
@@ -22,12 +23,14 @@ def unattributed_claims(doc: Doc, found: list[Attribution], rules: Rules) -> lis
             if region is not None:
                 used[region.start : region.end] = b"\x01" * (region.end - region.start)
     markers = rules.opinion_re
+    quote_starts = [q.start for q in quoted]
     claims = []
     for start, end in doc.sentences:
         if text[end - 1] not in ".”\"’" or used.find(1, start, end) >= 0:
             continue
-        if any(q.start >= start and q.end <= end and len(text[q.start:q.end].split()) > 3
-               for q in quoted):
+        first = bisect.bisect_left(quote_starts, start)  # the quotes inside the sentence
+        inside = quoted[first : bisect.bisect_left(quote_starts, end, first)]
+        if any(q.end <= end and len(text[q.start:q.end].split()) > 3 for q in inside):
             continue
         span = trim(text, start, end, " \n.")
         if span is None:
