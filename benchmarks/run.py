@@ -270,6 +270,13 @@ def rows_of(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                          f"naive floor {cpu(flo):.1f} CPU s",
                          f"{ratio(cpu(duck), cpu(flo)):.2f} of the floor; the release is "
                          f"{ratio(cpu(rel), cpu(duck)):.1f}x the anchor (no goal)"))
+    if "release_large" in r:
+        big = r["release_large"]
+        gb = big["peak_rss_mb"] * 2**20 / 1e9
+        rows.append((f"release, {big['tasks']:,} tasks ({big['megabytes']:,.0f} MB), peak RSS",
+                     f"{big['peak_rss_mb']:,.0f} MiB = {gb:.2f} GB "
+                     f"({cpu(big) or big['seconds']:.0f} CPU s)", "-",
+                     f"{verdict(gb, 4.0, below=True)}; goal < 4 GB"))
     if "validate" in r:
         val = r["validate"]
         rows.append((f"validate alone, {sizes['small']:,} tasks",

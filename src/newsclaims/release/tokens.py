@@ -3,9 +3,11 @@
 NER training wants tokens and BIO tags, not character spans. Tokenisation is a fixed
 regular expression (words with inner apostrophes, hyphens or dots; every other
 non-space character alone), so a release never depends on a model download and the
-same text always gives the same tokens. Sentences end at . ! ? (plus closing quotes
-or brackets) before a capitalised token, at line breaks, never inside an entity and
-not after a short list of titles and initials. The CoNLL-2003 4-type tags are
+same text always gives the same tokens; a release computes the same tokens on the
+code points as arrays (`token_offsets`), with no Python object per token.
+Sentences end at . ! ? (plus closing quotes or brackets) before a capitalised
+token, at line breaks, never inside an entity and not after a short list of titles
+and initials. The CoNLL-2003 4-type tags are
 derived from the OntoNotes tags with the map in schemas/record-entity.schema.json.
 """
 
