@@ -208,3 +208,25 @@ def test_push_attaches_suggestions_by_default_and_none_with_no_predictions(
     assert done.returncode == 0, done.stderr
     bare = existing_article_ids(conn, pushed.project_id)[article_id(other)][0]
     assert studio.client().predictions.list(task=bare) == []
+
+
+def test_push_writes_the_instructions_once_and_again_only_when_they_differ(
+        studio, project_title, monkeypatch):
+    import newsclaims.studio.push as push_module
+    from newsclaims.studio.instructions import instructions_html
+
+    writes: list[int] = []
+    real = push_module.set_instructions
+    monkeypatch.setattr(push_module, "set_instructions",
+                        lambda conn, pid: (writes.append(pid), real(conn, pid)))
+    conn = studio.connect()
+    first = push([_article(TEXT)], project_title=project_title, studio=conn)
+    shown = studio.client().projects.get(id=first.project_id)
+    assert shown.show_instruction and shown.expert_instruction == instructions_html()
+    push([_article(TEXT)], project_title=project_title, studio=conn)
+    assert writes == [first.project_id]  # the second push found them in place
+    studio.client().projects.update(id=first.project_id, expert_instruction="<p>old</p>")
+    push([_article(TEXT)], project_title=project_title, studio=conn)
+    assert writes == [first.project_id] * 2
+    assert studio.client().projects.get(id=first.project_id).expert_instruction == (
+        instructions_html())

@@ -58,6 +58,8 @@ class ProjectInfo:
     title: str
     created: bool
     config_updated: bool
+    # The instructions the project shows before labeling (None: none shown, or new).
+    shown_instructions: str | None = None
 
 
 def call(what: str, url: str, func: Callable[[], T]) -> T:
@@ -152,8 +154,10 @@ def ensure_project(studio: Studio, title: str, scheme: Scheme | None = None) -> 
     current = call(
         "reading the project", studio.url, lambda: studio.client.projects.get(id=project.id)
     )
+    shown = current.expert_instruction if current.show_instruction else None
     if normalise_config(current.label_config or "") == normalise_config(scheme.config_xml):
-        return ProjectInfo(project.id, title, created=False, config_updated=False)
+        return ProjectInfo(project.id, title, created=False, config_updated=False,
+                           shown_instructions=shown)
     missing = sorted(used_names(studio, project.id) - scheme_names(scheme))
     if missing:
         shown = ", ".join(f"{control}={value}" for control, value in missing)
@@ -167,7 +171,8 @@ def ensure_project(studio: Studio, title: str, scheme: Scheme | None = None) -> 
         studio.url,
         lambda: studio.client.projects.update(id=project.id, label_config=scheme.config_xml),
     )
-    return ProjectInfo(project.id, title, created=False, config_updated=True)
+    return ProjectInfo(project.id, title, created=False, config_updated=True,
+                       shown_instructions=shown)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from newsclaims.studio.client import (
     project_assignment,
     set_assignment,
 )
-from newsclaims.studio.instructions import set_instructions
+from newsclaims.studio.instructions import instructions_html, set_instructions
 from newsclaims.studio.server import health
 
 DEFAULT_BATCH_SIZE = 1000  # tasks per import request, at most
@@ -71,8 +71,9 @@ def push(
 
     Predictions come from `predictions` when given, else (with `suggest`) from the
     rule-based pre-annotator, computed only for the tasks being imported.
-    The project's instructions are set from docs/guidelines.md on every run (one
-    request), so annotators see the guidelines of the version that was pushed.
+    The project's instructions are set from docs/guidelines.md when the project does
+    not already show exactly those (one request), so annotators see the guidelines
+    of the version that was pushed.
     Nothing is sent when the input has errors: the result carries the problems and
     `project_id` None. `progress=None` shows a bar only on a terminal.
     `assignment` (annotators per task, overlap) is stored in the project before the
@@ -86,7 +87,8 @@ def push(
         return PushResult(None, problems=given.problems)
     studio = studio or connect()
     project = ensure_project(studio, project_title, scheme)
-    set_instructions(studio, project.id)
+    if project.shown_instructions != instructions_html():  # a PATCH costs the server ~0.3 s
+        set_instructions(studio, project.id)
     result = PushResult(project.id, problems=list(given.problems))
     if assignment is not None:
         set_assignment(studio, project.id, assignment)
