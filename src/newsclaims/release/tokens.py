@@ -7,8 +7,8 @@ same text always gives the same tokens; a release computes the same tokens on th
 code points as arrays (`token_offsets`), with no Python object per token.
 Sentences end at . ! ? (plus closing quotes or brackets) before a capitalised
 token, at line breaks, never inside an entity and not after a short list of titles
-and initials. The CoNLL-2003 4-type tags are
-derived from the OntoNotes tags with the map in schemas/record-entity.schema.json.
+and initials. The CoNLL-2003 4-type tags are derived from the OntoNotes tags with
+the map in schemas/record-entity.schema.json.
 """
 
 from __future__ import annotations
@@ -149,8 +149,7 @@ def token_offsets(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int6
     points as arrays (no Python object per token), and the code points. A joiner
     (' ’ . -) is inside a word exactly when a word character is on both sides of it;
     every other character that is neither a word character nor a space is a token
-    alone. tests/test_release_tokens.py holds this
-    to `TOKEN.finditer`."""
+    alone. tests/test_release_tokens.py holds this to `TOKEN.finditer`."""
     points = np.frombuffer(text.encode("utf-32-le"), np.uint32)
     classes = _classes(points)
     word = classes == _WORD
