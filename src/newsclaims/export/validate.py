@@ -17,6 +17,8 @@ import dataclasses
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -152,15 +154,23 @@ def _as_prediction_problem(problem: Problem, prediction_id: Any) -> Problem:
 def _count_result(result: Any, counts: dict[str, int]) -> None:
     if not isinstance(result, list):
         return
-    regions = set()
-    for item in result:
-        if isinstance(item, dict):
-            kind = item.get("type")
-            if kind == "labels":
-                regions.add(item.get("id"))
-            elif kind == "relation":
-                counts["relations"] += 1
+    try:  # the usual well-formed list, counted by C loops (map, compress)
+        kinds = list(map(_TYPE, result))
+        regions = set(map(_ID, compress(result, map("labels".__eq__, kinds))))
+    except (KeyError, TypeError):
+        kinds = [item.get("type") if isinstance(item, dict) else None for item in result]
+        regions = {_hashable(item.get("id")) for item, kind in zip(result, kinds, strict=True)
+                   if kind == "labels"}
+    counts["relations"] += kinds.count("relation")
     counts["regions"] += len(regions)
+
+
+_TYPE, _ID = itemgetter("type"), itemgetter("id")
+
+
+def _hashable(value: Any) -> Any:
+    """A region id as a set member: a malformed one (a list) by its JSON text."""
+    return value if isinstance(value, (str, int, float, type(None))) else json.dumps(value)
 
 
 def _envelope_problems(task: dict[str, Any], task_id: Any, article: str | None) -> list[Problem]:

@@ -1,0 +1,135 @@
+"""The screen in front of the validation rules (core/result_screen.py) may only say
+yes to a result list the full rules (`rule_problems`) find nothing in; it must say
+yes to the clean lists it exists for, or it saves nothing.
+
+Lists to try: every annotation and prediction of the validation fixtures (each holds
+one kind of problem) and of the seed gold export, then the same lists broken at
+random by hypothesis: a value anywhere replaced by a value of another type, another
+label or choice, a neighbouring offset, text with spaces; a key deleted; an item
+repeated or dropped."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsclaims.core.result_rules import check_result, rule_problems
+from newsclaims.core.result_screen import screen_for
+from newsclaims.core.scheme import load_scheme
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEME = load_scheme()
+SCREEN = screen_for(SCHEME)
+
+
+def _results() -> list[tuple[str, Any, str]]:
+    """(where, result, text) of every annotation and prediction in the fixtures."""
+    files = sorted((ROOT / "tests/fixtures/exports").glob("*.json"))
+    files += sorted((ROOT / "dataset/annotations").glob("*Z.json"))
+    found = []
+    for path in files:
+        try:
+            tasks = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            continue  # the truncated-file fixture
+        for task in tasks if isinstance(tasks, list) else ():
+            data = task.get("data") if isinstance(task, dict) else None
+            text = data.get("text") if isinstance(data, dict) else None
+            if not isinstance(text, str):
+                continue
+            for key in ("annotations", "predictions"):
+                for item in task.get(key) or ():
+                    if isinstance(item, dict) and "result" in item:
+                        found.append((f"{path.name} task {task.get('id')} {key[:-1]} "
+                                      f"{item.get('id')}", item["result"], text))
+    return found
+
+
+RESULTS = _results()
+CLEAN = [(where, result, text) for where, result, text in RESULTS
+         if not rule_problems(result, text, scheme=SCHEME)]
+
+
+def test_the_fixtures_hold_clean_and_broken_lists() -> None:
+    assert len(CLEAN) >= 10
+    assert len(RESULTS) - len(CLEAN) >= 25  # one or more per problem fixture
+
+
+@pytest.mark.parametrize(("where", "result", "text"), RESULTS, ids=[r[0] for r in RESULTS])
+def test_the_screen_accepts_exactly_what_the_rules_find_nothing_in(where: str, result: Any,
+                                                                     text: str) -> None:
+    """On these lists (region ids unique, one label each) it is exact both ways."""
+    clean = not rule_problems(result, text, scheme=SCHEME)
+    assert SCREEN.accepts(result, text) is clean, where
+    assert check_result(result, text, scheme=SCHEME) == rule_problems(result, text,
+                                                                       scheme=SCHEME)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON value (list index or dict key)."""
+    places = [prefix]
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            places += _paths(inner, (*prefix, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            places += _paths(inner, (*prefix, index))
+    return places
+
+
+def _at(value: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        value = value[step]
+    return value
+
+
+_LABELS = [label for labels in SCHEME.labels.values() for label in labels]
+_CHOICES = [v for c in SCHEME.choices.values() for v in c.values]
+_NAMES = [*SCHEME.labels, *SCHEME.choices, *SCHEME.relations, SCHEME.text_name]
+REPLACEMENTS = st.one_of(
+    st.sampled_from([None, True, False, 0, -1, 1, 2, 10**6, 1.0, "", " ", "x", "left",
+                     "right", "labels", "choices", "relation", [], {}, [None], ["x", "y"]]),
+    st.sampled_from(_LABELS + _CHOICES + _NAMES),
+    st.sampled_from(_LABELS).map(lambda label: [label]),
+    st.sampled_from(_CHOICES).map(lambda value: [value]),
+    st.integers(-3, 3000),
+    st.text(alphabet=" \n\u00a0ab“”'\"", max_size=6),
+)
+
+
+@st.composite
+def broken_lists(draw: st.DrawFn) -> tuple[Any, str]:
+    _, result, text = draw(st.sampled_from(RESULTS))
+    result = copy.deepcopy(result)
+    for _ in range(draw(st.integers(1, 3))):
+        places = [p for p in _paths(result) if p]
+        if not places:
+            break
+        path = draw(st.sampled_from(places))
+        parent, last = _at(result, path[:-1]), path[-1]
+        how = draw(st.sampled_from(["replace", "shift", "delete", "repeat"]))
+        if how == "shift" and type(parent[last]) is int:
+            parent[last] += draw(st.sampled_from([-2, -1, 1, 2]))
+        elif how == "delete":
+            del parent[last]
+        elif how == "repeat" and isinstance(parent, list):
+            parent.insert(last, copy.deepcopy(parent[last]))
+        else:
+            parent[last] = draw(REPLACEMENTS)
+    return result, text
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(broken_lists())
+def test_the_screen_never_accepts_a_list_the_rules_report_on(case: tuple[Any, str]) -> None:
+    result, text = case
+    if SCREEN.accepts(result, text):
+        assert rule_problems(result, text, scheme=SCHEME) == []
+    assert check_result(result, text, scheme=SCHEME) == rule_problems(result, text,
+                                                                       scheme=SCHEME)
