@@ -147,3 +147,18 @@ def test_garbage_inside_tasks_never_raises() -> None:
     report = validate(tasks)
     assert not report.ok
     assert {p.code for p in report.problems} >= {"schema", "task-data", "result-item-invalid"}
+
+
+def test_malformed_names_and_ids_are_problems_not_crashes() -> None:
+    """A list where a control name or a region id belongs (found by fuzzing the rules)."""
+    text = "Officials said the plan failed."
+    item = {"type": "labels", "to_name": "text",
+            "value": {"start": 0, "end": 9, "text": "Officials", "labels": ["SOURCE"]}}
+    tasks = [{"id": 1, "data": {"text": text}, "annotations": [{"id": 5, "result": [
+        {**item, "id": ["r1"], "from_name": "attribution"},
+        {**item, "id": "r2", "from_name": ["attribution"]}]}]}]
+    report = validate(tasks)
+    assert {(p.code, p.annotation_id) for p in report.problems
+            if p.code in {"result-item-invalid", "control-unknown"}} == {
+        ("result-item-invalid", 5), ("control-unknown", 5)}
+    assert report.counts["regions"] == 2
