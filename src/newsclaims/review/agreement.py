@@ -188,7 +188,7 @@ def _read_task(task: dict[str, Any], scheme: Scheme,
         latest[who] = annotation
     if len(latest) < 2:
         return {who: _Reading(a.get("id")) for who, a in latest.items()}, repeats, adjudications
-    tokens = [(m.start(), m.end()) for m in TOKEN.finditer(text)]
+    tokens = list(map(re.Match.span, TOKEN.finditer(text)))
     parse = parsed or ParsedAnnotations(text, scheme)
     readings = {who: _reading(a, parse(a), tokens, scheme) for who, a in latest.items()}
     return readings, repeats, adjudications
@@ -197,15 +197,15 @@ def _read_task(task: dict[str, Any], scheme: Scheme,
 def _reading(annotation: dict[str, Any], parsed: ParsedResult, tokens: list[Span],
              scheme: Scheme) -> _Reading:
     reading = _Reading(annotation.get("id"))
+    choice_names = _choice_names(scheme)
     for span in parsed.spans:
-        if span["label"] not in scheme.control_of_label:
+        names = choice_names.get(span["label"])
+        if names is None:
             continue  # unknown labels are validation's business, not agreement's
         where = (span["start"], span["end"])
         reading.spans[span["label"]].add(where)
-        reading.choices.setdefault(
-            (span["label"], where),
-            {c.name: span.get(c.name) for c in scheme.choices_for_label(span["label"])},
-        )
+        reading.choices.setdefault((span["label"], where),
+                                   {name: span.get(name) for name in names})
     for layer in scheme.labels:
         layer_spans = [s for s in parsed.spans if s["layer"] == layer
                        and s["label"] in scheme.labels[layer]]
@@ -220,6 +220,12 @@ def _reading(annotation: dict[str, Any], parsed: ParsedResult, tokens: list[Span
     return reading
 
 
+def _choice_names(scheme: Scheme) -> dict[str, tuple[str, ...]]:
+    """Each known label's per-region choice names (asked for every span)."""
+    return {label: tuple(c.name for c in scheme.choices_for_label(label))
+            for label in scheme.control_of_label}
+
+
 def _maybe_span(start: int | None, end: int | None) -> Span | None:
     return None if start is None or end is None else (start, end)
 
@@ -232,17 +238,14 @@ def _token_domain(scheme: Scheme, layer: str) -> dict[str, int]:
 def _token_values(spans: list[dict[str, Any]], tokens: list[Span],
                   domain: dict[str, int]) -> npt.NDArray[np.uint8]:
     """Label of each token as its index in `domain`: the shortest span of the layer
-    overlapping it, else "O" (index 0)."""
+    overlapping it, else "O" (index 0). Tokens do not overlap, so a span's tokens are
+    one run: from the first ending after its start to the last starting before its end."""
     values = np.zeros(len(tokens), dtype=np.uint8)
     starts = [t[0] for t in tokens]
+    ends = [t[1] for t in tokens]
     for span in sorted(spans, key=lambda s: (s["end"] - s["start"], s["start"]), reverse=True):
-        first = max(bisect.bisect_right(starts, span["start"]) - 1, 0)
-        for i in range(first, len(tokens)):
-            tok_start, tok_end = tokens[i]
-            if tok_start >= span["end"]:
-                break
-            if tok_end > span["start"]:
-                values[i] = domain[span["label"]]
+        first = bisect.bisect_right(ends, span["start"])
+        values[first:bisect.bisect_left(starts, span["end"], first)] = domain[span["label"]]
     return values
 
 

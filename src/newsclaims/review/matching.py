@@ -22,6 +22,9 @@ reference side) and F1; what an empty side scores is its explicit `empty_side`.
 
 from __future__ import annotations
 
+import bisect
+import itertools
+
 from collections.abc import Callable, Collection, Sequence
 from typing import Literal
 
@@ -43,8 +46,22 @@ def exact(reference: Collection[Span], candidate: Collection[Span]) -> tuple[int
 
 def any_overlap(reference: Collection[Span], candidate: Collection[Span]) -> tuple[int, int]:
     """Matched counts when a span matches any overlapping span of the other side."""
-    return (sum(any(overlaps(r, c) for c in candidate) for r in reference),
-            sum(any(overlaps(c, r) for r in reference) for c in candidate))
+    return _overlapped(reference, candidate), _overlapped(candidate, reference)
+
+
+def _overlapped(spans: Collection[Span], others: Collection[Span]) -> int:
+    """How many of `spans` overlap some span of `others`: among the others that start
+    before a span ends, the one ending last decides (sorted once, not every pair)."""
+    if not spans or not others:
+        return 0
+    ordered = sorted(others)
+    starts = [start for start, _ in ordered]
+    reach = list(itertools.accumulate((end for _, end in ordered), max))
+    count = 0
+    for start, end in spans:
+        before = bisect.bisect_left(starts, end)  # the others starting before `end`
+        count += before > 0 and reach[before - 1] > start
+    return count
 
 
 def one_to_one(reference: Collection[Span], candidate: Collection[Span]) -> tuple[int, int]:
