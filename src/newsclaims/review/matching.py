@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-
 from collections.abc import Callable, Collection, Sequence
 from typing import Literal
 
