@@ -4,6 +4,8 @@ worked out in the comment beside it."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsclaims.review.matching import (
     any_overlap,
@@ -113,3 +115,17 @@ def test_reference_matched_names_the_spans_behind_the_first_count() -> None:
     assert reference_matched(one_to_one, [(0, 10)], [(0, 4), (6, 10)]) == [True]
     with pytest.raises(ValueError):
         reference_matched(lambda r, c: (0, 0), reference, candidate)
+
+
+SPANS = st.lists(st.tuples(st.integers(0, 40), st.integers(1, 12)).map(
+    lambda s: (s[0], s[0] + s[1])), max_size=12)
+
+
+@given(SPANS, SPANS)
+def test_any_overlap_counts_as_its_definition_over_every_pair(reference: list[tuple[int, int]],
+                                                               candidate: list[tuple[int, int]]
+                                                               ) -> None:
+    """The sorted sweep gives what comparing every pair gives (duplicates included)."""
+    assert any_overlap(reference, candidate) == (
+        sum(any(overlaps(r, c) for c in candidate) for r in reference),
+        sum(any(overlaps(c, r) for r in reference) for c in candidate))
