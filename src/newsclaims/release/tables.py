@@ -360,8 +360,9 @@ def _as_written(column: pa.ChunkedArray, field: pa.Field) -> pa.ChunkedArray:
 
 
 def _plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """A column held dictionary-encoded in memory as its plain values (sorting and the
-    written dictionaries go by value, whatever each chunk's dictionary holds)."""
+    """A column `TableBuilder.add_batch` was given dictionary-encoded, as its plain
+    values (sorting and the written dictionaries go by value, whatever each chunk's
+    dictionary holds)."""
     if pa.types.is_dictionary(column.type):
         return column.cast(column.type.value_type)
     return column
