@@ -4,6 +4,7 @@ rows came in."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 
@@ -88,3 +89,81 @@ def test_an_empty_table_writes_empty_files(tmp_path: Path) -> None:
         assert pq.read_table(tmp_path / f"{split}.parquet").num_rows == 0
     assert pa.types.is_dictionary(
         pq.read_schema(tmp_path / "train.parquet").field("label").type)
+
+
+def _spilled_and_kept(rows: list[dict], folder: Path) -> tuple[pa.Table, pa.Table]:
+    spec = table_spec("spans")
+    kept, spilled = TableBuilder(spec, batch_rows=6), TableBuilder(spec, batch_rows=6,
+                                                                   spill_dir=folder)
+    for builder in (kept, spilled):
+        for row in rows:
+            builder.append(row, split=SPLITS[int(row["article_id"], 16) % 3])
+    return spilled.table(), kept.table()
+
+
+def test_a_spilled_builder_gives_the_table_and_files_of_one_in_memory(tmp_path: Path) -> None:
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    spilled, kept = _spilled_and_kept(ROWS, spill)
+    assert spilled.num_rows == len(ROWS) and spilled.column(0).num_chunks == 7
+    assert spilled.equals(kept, check_metadata=True)
+    assert list(spill.iterdir()) == []  # mapped, then unlinked: nothing left behind
+    spec = table_spec("spans")
+    for name, table in (("spilled", spilled), ("kept", kept)):
+        write_sorted_splits(table, spec,
+                            {s: tmp_path / name / f"{s}.parquet" for s in SPLITS})
+    for split in SPLITS:
+        assert (tmp_path / "spilled" / f"{split}.parquet").read_bytes() == (
+            tmp_path / "kept" / f"{split}.parquet").read_bytes()
+
+
+def test_an_empty_spilled_builder_gives_an_empty_table(tmp_path: Path) -> None:
+    spilled, kept = _spilled_and_kept([], tmp_path)
+    assert spilled.num_rows == 0 and spilled.schema == kept.schema
+    assert list(tmp_path.iterdir()) == []
+
+
+def _tag_batch(article: str, tags: list[list[str]], known: list[str]) -> dict[str, pa.Array]:
+    """One batch of an article's sentences, tags as codes over `known` (which grows)."""
+    for sentence in tags:
+        known.extend(tag for tag in sentence if tag not in known)
+    codes = pa.array([known.index(t) for sentence in tags for t in sentence], pa.int8())
+    offsets = pa.array([0, *itertools.accumulate(map(len, tags))], pa.int32())
+    listed = pa.ListArray.from_arrays(offsets, pa.DictionaryArray.from_arrays(
+        codes, pa.array(known)))
+    return {"article_id": pa.array([article] * len(tags)), "tags": listed,
+            "split": pa.array(["train"] * len(tags))}
+
+
+def test_a_spilled_dictionary_column_may_grow_between_batches(tmp_path: Path) -> None:
+    """The token table's tags are one-byte codes over a dictionary that gains tags as
+    articles come; spilled, each batch still reads back with its own tags."""
+    fields = [pa.field("article_id", pa.string()), pa.field("tags", pa.list_(pa.string())),
+              pa.field("split", pa.string())]
+    spec = tables.TableSpec("tagged", "entity", pa.schema(fields),
+                            tuple(f.type for f in fields), ("article_id",), "")
+    kept, spilled = TableBuilder(spec), TableBuilder(spec, spill_dir=tmp_path)
+    for builder in (kept, spilled):
+        known: list[str] = ["O"]
+        builder.add_batch(_tag_batch("b", [["O", "B-PERSON"], ["O"]], known))
+        builder.add_batch(_tag_batch("a", [["B-GPE", "I-GPE", "O", "B-PERSON"]], known))
+    # Read back, every batch has the whole (grown) dictionary: the same values.
+    table, in_memory = spilled.table(), kept.table()
+    assert table.cast(spec.schema).equals(in_memory.cast(spec.schema))
+    assert table.column("tags").cast(pa.list_(pa.string())).to_pylist() == [
+        ["O", "B-PERSON"], ["O"], ["B-GPE", "I-GPE", "O", "B-PERSON"]]
+    write_sorted_splits(table, spec, {"train": tmp_path / "spilled.parquet"})
+    write_sorted_splits(in_memory, spec, {"train": tmp_path / "kept.parquet"})
+    assert pq.read_table(tmp_path / "spilled.parquet").column("tags").to_pylist() == [
+        ["B-GPE", "I-GPE", "O", "B-PERSON"], ["O", "B-PERSON"], ["O"]]
+    assert (tmp_path / "spilled.parquet").read_bytes() == (
+        tmp_path / "kept.parquet").read_bytes()
+
+
+def test_taking_rows_batch_by_batch_is_table_take() -> None:
+    table = pa.Table.from_pylist([{**r, "split": "train"} for r in ROWS])
+    batches = [batch for start, size in ((0, 1), (1, 9), (10, 5), (15, 17), (32, 8))
+               for batch in table.slice(start, size).to_batches()]
+    rows = pa.array(random.Random(5).sample(range(len(ROWS)), 25), pa.uint64())
+    assert tables._take(batches, table.schema, rows).equals(table.take(rows))
+    assert tables._take(batches, table.schema, pa.array([], pa.uint64())).num_rows == 0

@@ -67,7 +67,8 @@ def build_tables(
     pass; after the first validation error nothing more is built (the release will be
     refused, and the builders only ever see tasks that validated).
     """
-    builders = {name: TableBuilder(spec) for name, spec in table_specs().items()}
+    builders = {name: TableBuilder(spec, spill_dir=spill_dir)
+                for name, spec in table_specs().items()}
     pass_ = _Pass(scheme, rule, entities=_EntityColumns(builders["entities"],
                                                        entity_layer(scheme)))
     readings = AgreementReadings(scheme)
@@ -112,24 +113,16 @@ def _add_region_tables(tables: dict[str, pa.Table], regions: dict[str, pa.Table]
     """DuckDB's region tables beside the rows the pass parsed (majority merges), in the
     builders' column order; the annotations' region and relation counts.
 
-    Columns whose values repeat (article ids, labels, pseudonyms, splits: those written
-    dictionary-encoded) are held dictionary-encoded: a quarter of their memory on the
-    100,000-task release. `tables.write_sorted_splits` sorts and encodes by value."""
+    Both parts are memory-mapped spill files (`tables.SpillFile`): their chunks are
+    put side by side, not copied (the casts change no type, so they copy nothing)."""
     for name in ("annotation_spans", "spans", "relations", "claims"):
         schema = tables[name].schema
-        flat = regions.pop(name)
-        parts = [flat.select(schema.names), tables[name]]
-        del flat
-        columns = []
-        for field in schema:
-            chunks = [part.column(field.name).cast(field.type) for part in parts]
-            column = pa.chunked_array([c for chunked in chunks for c in chunked.chunks],
-                                      field.type)
-            if field.name == "article_id" or field.name in _DICTIONARY_COLUMNS[name]:
-                column = column.dictionary_encode()
-            columns.append(column)
-        tables[name] = pa.table(columns, names=schema.names)
-        pa.default_memory_pool().release_unused()
+        parts = [regions.pop(name).select(schema.names), tables[name]]
+        tables[name] = pa.table(
+            [pa.chunked_array([chunk for part in parts
+                               for chunk in part.column(field.name).cast(field.type).chunks],
+                              field.type) for field in schema],
+            names=schema.names)
     annotations = tables["annotations"]
     for column, counts in (("n_regions", regions["region_counts"]),
                            ("n_relations", regions["relation_counts"])):
@@ -144,13 +137,6 @@ def _add_region_tables(tables: dict[str, pa.Table], regions: dict[str, pa.Table]
         annotations = annotations.set_column(index, annotations.schema.field(index),
                                              values.cast(pa.int32()))
     tables["annotations"] = annotations
-
-
-# The columns each region table writes dictionary-encoded (from its record schema).
-_DICTIONARY_COLUMNS = {
-    name: {f.name for f in spec.schema if pa.types.is_dictionary(f.type)}
-    for name, spec in table_specs().items()
-}
 
 
 class _Pass:

@@ -13,7 +13,9 @@ to. tests/test_columnar.py checks both give the same rows; label and control nam
 come from the scheme, never typed here.
 
 Rows come back as Arrow tables with plain string columns (the builders' batch
-schema); `tables.write_sorted_splits` sorts and dictionary-encodes them.
+schema), streamed into spill files in the release's spill folder and memory-mapped
+from there (`tables.spill_batches`), never whole in memory;
+`tables.write_sorted_splits` sorts and dictionary-encodes them.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import pyarrow as pa
 
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.scheme import RELATION_ENDPOINTS, Scheme
+from newsclaims.release.tables import ROW_GROUP_ROWS, spill_batches
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -220,11 +223,13 @@ class RegionTables:
                         + _claims_sql(RELATION_ENDPOINTS["source"][0], links))
             count = ("SELECT article_id, annotation_id, CAST(count({}) AS INTEGER) AS n "
                      "FROM {} GROUP BY ALL")
+            fetched = {name: spill_batches(_fetch(con, table, gold=gold), self.spill_dir, name)
+                       for name, table, gold in (("annotation_spans", "spans", False),
+                                                 ("spans", "spans", True),
+                                                 ("relations", "relations", True),
+                                                 ("claims", "claims", True))}
             return {
-                "annotation_spans": _fetch(con, "spans", gold=False),
-                "spans": _fetch(con, "spans", gold=True),
-                "relations": _fetch(con, "relations", gold=True),
-                "claims": _fetch(con, "claims", gold=True),
+                **fetched,
                 "region_counts": con.sql(count.format("DISTINCT region_id", "spans")
                                          ).to_arrow_table(),
                 "relation_counts": con.sql(count.format("*", "relations")).to_arrow_table(),
@@ -233,9 +238,10 @@ class RegionTables:
             con.close()
 
 
-def _fetch(con: DuckDBPyConnection, table: str, *, gold: bool) -> pa.Table:
+def _fetch(con: DuckDBPyConnection, table: str, *, gold: bool) -> pa.RecordBatchReader:
+    """The rows of one region table, with pseudonyms and splits, as a stream."""
     where = "SEMI JOIN py_gold g USING (article_id, annotation_id)" if gold else ""
     return con.sql(
         f"SELECT t.*, a.annotator, p.split FROM {table} t {where} "
         "LEFT JOIN py_annotators a USING (article_id, annotation_id) "
-        "LEFT JOIN py_splits p USING (article_id)").to_arrow_table()
+        "LEFT JOIN py_splits p USING (article_id)").to_arrow_reader(batch_size=ROW_GROUP_ROWS)

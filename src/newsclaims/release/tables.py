@@ -7,19 +7,28 @@ the release tables built from it, with the columns a table omits (the gold views
 drop the per-annotation columns) and its sort order. `TableBuilder` accumulates rows
 column by column and turns them into Arrow record batches, so a release holds
 compact Arrow arrays instead of millions of row dicts.
+
+Given a spill folder, a builder writes its batches to an Arrow IPC file as they fill
+(`SpillFile`) and hands back a table memory-mapped from it, so a table waiting to be
+written is file pages the kernel can drop, not the process's memory; only what
+sorting and writing touch becomes resident, one table at a time.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from newsclaims.core.errors import NewsclaimsError
@@ -153,15 +162,18 @@ class TableBuilder:
     """Rows in, Arrow record batches out; flushes every `batch_rows` rows.
 
     Dictionary columns stay plain strings: `write_sorted_splits` encodes them once,
-    in sorted order, instead of per batch.
+    in sorted order, instead of per batch. With a `spill_dir`, each batch goes to an
+    Arrow IPC file there at once and `table()` maps that file (see `SpillFile`).
     """
 
-    def __init__(self, spec: TableSpec, batch_rows: int = 4_096) -> None:
+    def __init__(self, spec: TableSpec, batch_rows: int = 4_096,
+                 spill_dir: Path | None = None) -> None:
         self.spec = spec
         self.batch_rows = batch_rows
         self._names = spec.columns
         self._columns: list[list[Any]] = [[] for _ in self._names]
         self._batches: list[pa.RecordBatch] = []
+        self._spill = SpillFile(spill_dir, spec.name) if spill_dir is not None else None
         self._batch_schema = pa.schema(
             [pa.field(f.name, pa.string() if pa.types.is_dictionary(f.type) else f.type,
                       nullable=f.nullable, metadata=f.metadata) for f in spec.schema],
@@ -197,7 +209,7 @@ class TableBuilder:
             [field.with_type(array.type) for field, array in zip(self._batch_schema, arrays,
                                                                  strict=True)],
             metadata=self._batch_schema.metadata)
-        self._batches.append(pa.RecordBatch.from_arrays(arrays, schema=self._batch_schema))
+        self._keep(pa.RecordBatch.from_arrays(arrays, schema=self._batch_schema))
         self.rows += len(arrays[0])
 
     def _flush(self) -> None:
@@ -209,15 +221,72 @@ class TableBuilder:
                 self._columns, self.spec.build_types, self._batch_schema, strict=True
             )
         ]
-        self._batches.append(pa.RecordBatch.from_arrays(arrays, schema=self._batch_schema))
+        self._keep(pa.RecordBatch.from_arrays(arrays, schema=self._batch_schema))
         self._columns = [[] for _ in self._names]
+
+    def _keep(self, batch: pa.RecordBatch) -> None:
+        if self._spill is not None:
+            self._spill.write(batch)
+        else:
+            self._batches.append(batch)
 
     def table(self) -> pa.Table:
         """All rows so far, in the order they came, dictionary columns still plain
         strings; `write_sorted_splits` sorts and encodes while writing."""
         self._flush()
+        if self._spill is not None:
+            return self._spill.table(self._batch_schema)
         batches, self._batches = self._batches, []
         return pa.Table.from_batches(batches, schema=self._batch_schema)
+
+
+class SpillFile:
+    """Record batches written to an Arrow IPC file in `folder` as they come, read back
+    memory-mapped: the columns are the file's pages, which the kernel reads in when
+    touched and may drop again, instead of memory the process holds.
+
+    `table()` unlinks the file once mapped (POSIX keeps the mapping, and the disk
+    space, until the last column using it is freed), so a finished spill leaves
+    nothing behind; the folder's owner removes the file of one that never finished
+    (`release._temporary_folder`, or `release.clean_leftovers` after a kill).
+    Uncompressed, so mapping is zero-copy. A dictionary column may only grow from
+    batch to batch (new values appended): the IPC file format stores such growth as
+    deltas and refuses a replaced dictionary.
+    """
+
+    _OPTIONS = ipc.IpcWriteOptions(emit_dictionary_deltas=True)
+
+    def __init__(self, folder: Path, name: str) -> None:
+        fd, path = tempfile.mkstemp(prefix=f"{name}-", suffix=".arrow", dir=folder)
+        os.close(fd)
+        self.path = Path(path)
+        self._writer: ipc.RecordBatchFileWriter | None = None
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        if self._writer is None:
+            self._writer = ipc.new_file(str(self.path), batch.schema, options=self._OPTIONS)
+        self._writer.write_batch(batch)
+
+    def table(self, schema: pa.Schema) -> pa.Table:
+        """Every batch written (none: an empty table of `schema`); the file is gone
+        from its folder afterwards."""
+        try:
+            if self._writer is None:
+                return pa.Table.from_batches([], schema=schema)
+            self._writer.close()
+            self._writer = None
+            return ipc.open_file(pa.memory_map(str(self.path))).read_all()
+        finally:
+            self.path.unlink(missing_ok=True)
+
+
+def spill_batches(batches: pa.RecordBatchReader, folder: Path, name: str) -> pa.Table:
+    """A stream of record batches (e.g. a DuckDB result) as a table mapped from a
+    spill file (`SpillFile`), never whole in memory."""
+    spill = SpillFile(folder, name)
+    for batch in batches:
+        spill.write(batch)
+    return spill.table(batches.schema)
 
 
 def write_sorted_splits(table: pa.Table, spec: TableSpec, paths: dict[str, Path]) -> dict[str, int]:
@@ -225,9 +294,10 @@ def write_sorted_splits(table: pa.Table, spec: TableSpec, paths: dict[str, Path]
     return the rows per split.
 
     Sorting happens through indices, a row group at a time, so memory holds the
-    unsorted table plus one row group, never a sorted or per-split copy. Each
-    dictionary column gets one dictionary, its values in order of first use in the
-    sorted rows, so the bytes depend on the data only, not on the order tasks came in.
+    unsorted table plus one row group, never a sorted or per-split copy (`_take`).
+    Each dictionary column gets one dictionary, its values in order of first use in
+    the sorted rows, so the bytes depend on the data only, not on the order tasks
+    came in.
     """
     order = _sort_indices(table, spec.sort)
     dictionaries = {
@@ -235,6 +305,7 @@ def write_sorted_splits(table: pa.Table, spec: TableSpec, paths: dict[str, Path]
         for index, field in enumerate(spec.schema) if pa.types.is_dictionary(field.type)
     }
     splits = table.column("split").take(order)
+    batches = table.to_batches()
     rows = {}
     for split, path in paths.items():
         chosen = order.filter(pc.equal(splits, split))
@@ -242,7 +313,7 @@ def write_sorted_splits(table: pa.Table, spec: TableSpec, paths: dict[str, Path]
         path.parent.mkdir(parents=True, exist_ok=True)
         with pq.ParquetWriter(path, spec.schema, **PARQUET_OPTIONS) as writer:
             for start in range(0, len(chosen), ROW_GROUP_ROWS):
-                part = table.take(chosen[start:start + ROW_GROUP_ROWS])
+                part = _take(batches, table.schema, chosen[start:start + ROW_GROUP_ROWS])
                 columns = [
                     _encode(part.column(index), dictionaries[index]) if index in dictionaries
                     else _as_written(part.column(index), spec.schema.field(index))
@@ -251,6 +322,26 @@ def write_sorted_splits(table: pa.Table, spec: TableSpec, paths: dict[str, Path]
                 writer.write_table(pa.Table.from_arrays(columns, schema=spec.schema),
                                    row_group_size=ROW_GROUP_ROWS)
     return rows
+
+
+def _take(batches: list[pa.RecordBatch], schema: pa.Schema, rows: pa.Array) -> pa.Table:
+    """The table of `batches` at `rows`, in that order, like `Table.take`, which first
+    concatenates each column whole (for every row group: the table copied again, and
+    a memory-mapped table pulled into memory). Here each batch gives its rows, in
+    row order, and only those are put into the order asked for."""
+    wanted = rows.to_numpy().astype(np.int64)
+    ascending = np.argsort(wanted, kind="stable")
+    targets = wanted[ascending]
+    ends = np.cumsum([batch.num_rows for batch in batches])
+    bounds = np.searchsorted(targets, ends)  # where each batch's rows end in `targets`
+    pieces, low = [], 0
+    for batch, end, high in zip(batches, ends, bounds, strict=True):
+        if high > low:
+            pieces.append(batch.take(pa.array(targets[low:high] - (end - batch.num_rows))))
+        low = high
+    back = np.empty_like(ascending)
+    back[ascending] = np.arange(len(ascending))
+    return pa.Table.from_batches(pieces, schema=schema).take(pa.array(back))
 
 
 def _sort_indices(table: pa.Table, keys: Iterable[str]) -> pa.Array:
@@ -269,8 +360,9 @@ def _as_written(column: pa.ChunkedArray, field: pa.Field) -> pa.ChunkedArray:
 
 
 def _plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """A column held dictionary-encoded in memory as its plain values (sorting and the
-    written dictionaries go by value, whatever each chunk's dictionary holds)."""
+    """A column `TableBuilder.add_batch` was given dictionary-encoded, as its plain
+    values (sorting and the written dictionaries go by value, whatever each chunk's
+    dictionary holds)."""
     if pa.types.is_dictionary(column.type):
         return column.cast(column.type.value_type)
     return column
