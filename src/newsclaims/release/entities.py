@@ -10,6 +10,7 @@ each article (tests/test_release_tokens.py holds it to that).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from newsclaims.release.tokens import (
     OUTSIDE,
     SENTENCE_END,
     SPACE,
+    char_classes,
     code_points,
     is_abbreviation,
     sentence_starters,
@@ -207,14 +209,23 @@ def _words(joined: str, points: npt.NDArray[np.uint32], classes: npt.NDArray[np.
            starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
            ) -> tuple[bytes, npt.NDArray[np.int64]]:
     """The non-space characters in UTF-8 (every token's, in order), and each token's
-    length in bytes."""
-    keep = classes != SPACE
-    if joined.isascii():
-        return np.frombuffer(joined.encode("ascii"), np.uint8)[keep].tobytes(), ends - starts
-    sizes = 1 + (points >= 0x80) + (points >= 0x800) + (points >= 0x10000)
-    at = np.concatenate(([0], np.cumsum(sizes)))
-    utf8 = np.frombuffer(joined.encode("utf-8"), np.uint8)
-    return utf8[np.repeat(keep, sizes)].tobytes(), at[ends] - at[starts]
+    length in bytes: its length in code points plus the extra bytes of the few
+    characters past ASCII in it."""
+    wide = np.flatnonzero(points >= 0x80)
+    spaces = classes[wide] == SPACE
+    for point in np.unique(points[wide[spaces]]).tolist():  # e.g. no-break spaces
+        joined = joined.replace(chr(point), "")
+    words = joined.encode("utf-8").translate(None, _ascii_spaces())
+    word_bytes = ends - starts
+    inner = wide[~spaces]  # every non-space character is in a token
+    np.add.at(word_bytes, np.searchsorted(starts, inner, "right") - 1,
+              1 + (points[inner] >= 0x800).astype(np.int64) + (points[inner] >= 0x10000))
+    return words, word_bytes
+
+
+@functools.cache
+def _ascii_spaces() -> bytes:
+    return bytes(np.flatnonzero(char_classes(np.arange(0x80, dtype=np.uint32)) == SPACE).tolist())
 
 
 _NEWLINE = ord("\n")
