@@ -243,7 +243,7 @@ class EntityColumns:
     `batch_chars` code points at a time (`tag_batch`); each batch goes to the builder
     as Arrow list arrays built from the batch's arrays."""
 
-    def __init__(self, builder: TableBuilder, layer: str, batch_chars: int = 1 << 20) -> None:
+    def __init__(self, builder: TableBuilder, layer: str, batch_chars: int = 1 << 19) -> None:
         self.builder, self.layer, self.batch_chars = builder, layer, batch_chars
         self.mapping = conll2003_map()
         self.codes = TagCodes()
