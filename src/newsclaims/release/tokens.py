@@ -10,7 +10,7 @@ from the OntoNotes tags with the map in schemas/record-entity.schema.json.
 
 `tokenize`, `bio_tags` and `sentences` are these rules in plain Python, one article
 at a time: the definitions. A release computes the same on many articles at once as
-arrays (`token_offsets` here, `entities.tag_batch`), and tests/test_release_tokens.py
+arrays (`token_arrays` here, `entities.tag_batch`), and tests/test_release_tokens.py
 holds that to these definitions.
 """
 
@@ -165,16 +165,8 @@ def starts_sentence(char: str) -> bool:
     return char.isupper() or char.isdigit() or char in SENTENCE_OPENERS
 
 
-def token_offsets(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64],
-                                      npt.NDArray[np.uint32]]:
-    """Start and end code-point offsets of `TOKEN`'s matches, computed on the code
-    points as arrays (no Python object per token), and the code points."""
-    points = code_points(text)
-    starts, ends, _ = token_arrays(points)
-    return starts, ends, points
-
-
 def code_points(text: str) -> npt.NDArray[np.uint32]:
+    """The text's code points (Python's string offsets) as an array."""
     return np.frombuffer(text.encode("utf-32-le"), np.uint32)
 
 
