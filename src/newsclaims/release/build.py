@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -35,8 +34,9 @@ from newsclaims.export.convert import (
 from newsclaims.export.reader import iter_tasks
 from newsclaims.export.validate import TaskChecker
 from newsclaims.release.columnar import RegionTables
-from newsclaims.release.tables import TableBuilder, conll2003_map, table_specs
-from newsclaims.release.tokens import TagCodes, TaggedText, entity_layer, tag_text, to_conll
+from newsclaims.release.entities import EntityColumns
+from newsclaims.release.tables import TableBuilder, table_specs
+from newsclaims.release.tokens import entity_layer
 from newsclaims.release.versions import split_of
 from newsclaims.review.agreement import AgreementReadings
 from newsclaims.review.gold import choose_gold
@@ -69,8 +69,8 @@ def build_tables(
     """
     builders = {name: TableBuilder(spec, spill_dir=spill_dir)
                 for name, spec in table_specs().items()}
-    pass_ = _Pass(scheme, rule, entities=_EntityColumns(builders["entities"],
-                                                       entity_layer(scheme)))
+    pass_ = _Pass(scheme, rule, entities=EntityColumns(builders["entities"],
+                                                      entity_layer(scheme)))
     readings = AgreementReadings(scheme)
     regions = RegionTables(export_path, scheme, spill_dir).start()
     try:
@@ -143,7 +143,7 @@ class _Pass:
     """What the pass keeps beside the builders: tallies, problems, the gold annotations
     whose regions DuckDB's tables supply."""
 
-    def __init__(self, scheme: Scheme, rule: dict[str, Any], entities: _EntityColumns) -> None:
+    def __init__(self, scheme: Scheme, rule: dict[str, Any], entities: EntityColumns) -> None:
         self.scheme, self.rule, self.entities = scheme, rule, entities
         self.problems: list[Problem] = []
         self.annotators: set[str | None] = set()
@@ -221,84 +221,6 @@ class _ValidatedTasks:
                 self.invalid = True
             if not self.invalid:
                 yield task
-
-
-class _EntityColumns:
-    """The `entities` table's columns, flat: per token (offsets, tag codes, the words'
-    UTF-8 bytes) as one array per article, per sentence (article, number, start, end,
-    where its tokens end) as lists; turned into Arrow list arrays every
-    `batch_tokens` tokens, with no Python object per token or sentence."""
-
-    def __init__(self, builder: TableBuilder, layer: str, batch_tokens: int = 1 << 20) -> None:
-        self.builder, self.layer, self.batch_tokens = builder, layer, batch_tokens
-        self.mapping = conll2003_map()
-        self.codes = TagCodes()
-        self._clear()
-
-    def _clear(self) -> None:
-        self.article_ids: list[str] = []
-        self.splits: list[str] = []
-        self.numbers: list[int] = []
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        self.offsets: list[int] = [0]  # where each sentence's tokens end in the flat lists
-        self.tokens = 0
-        self.articles: list[TaggedText] = []
-
-    def add(self, text: str, spans: list[dict[str, Any]], aid: str, split: str, task_id: Any,
-            problems: list[Problem]) -> None:
-        tagged = tag_text(text, spans, self.codes)
-        count = len(tagged.sentence_ends)
-        self.article_ids += [aid] * count
-        self.splits += [split] * count
-        self.numbers += range(count)
-        begins = [0, *tagged.sentence_ends[:-1]]
-        self.starts += tagged.starts[begins].tolist() if count else []
-        self.ends += tagged.ends[[e - 1 for e in tagged.sentence_ends]].tolist()
-        self.offsets += [self.tokens + e for e in tagged.sentence_ends]
-        self.tokens += len(tagged.starts)
-        self.articles.append(tagged)
-        for span in tagged.left_out:
-            problems.append(Problem(
-                Severity.WARNING, "entity-not-in-bio",
-                f"{span['label']} {span['start']}..{span['end']} overlaps another entity; "
-                "left out of the token-level entities table (still in spans)",
-                task_id=task_id, article_id=aid, region_id=span.get("region_id")))
-        if self.tokens >= self.batch_tokens:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.article_ids:
-            return
-        offsets = pa.array(self.offsets, pa.int32())
-        articles = self.articles
-
-        def listed(values: pa.Array) -> pa.ListArray:
-            return pa.ListArray.from_arrays(offsets, values)
-
-        def joined(name: str) -> pa.Array:
-            return pa.array(np.concatenate([getattr(a, name) for a in articles]).astype(np.int32))
-
-        word_ends = np.concatenate([[0], *(a.word_bytes for a in articles)]).cumsum()
-        words = pa.StringArray.from_buffers(
-            self.tokens, pa.py_buffer(word_ends.astype(np.int32)),
-            pa.py_buffer(b"".join(a.words for a in articles)))
-        # Tags stay codes: written as strings (`tables._as_written`).
-        codes = pa.array(np.concatenate([a.tags for a in articles]).astype(np.int8))
-        conll = to_conll(self.codes.tags, self.mapping)
-        self.builder.add_batch({
-            "article_id": pa.array(self.article_ids, pa.string()),
-            "sentence": pa.array(self.numbers, pa.int32()),
-            "start": pa.array(self.starts, pa.int32()),
-            "end": pa.array(self.ends, pa.int32()),
-            "tokens": listed(words),
-            "token_starts": listed(joined("starts")),
-            "token_ends": listed(joined("ends")),
-            "ner_tags": listed(pa.DictionaryArray.from_arrays(codes, self.codes.tags)),
-            "conll_tags": listed(pa.DictionaryArray.from_arrays(codes, conll)),
-            "split": pa.array(self.splits, pa.string()),
-        })
-        self._clear()
 
 
 @contextlib.contextmanager
