@@ -12,9 +12,8 @@ import functools
 import importlib.util
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from itertools import compress, islice
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from newsclaims.preannotate.rules import Rules, _alternation, _trie
 from newsclaims.preannotate.text import Doc, Token
@@ -42,8 +41,10 @@ class _Memo(dict[str, _T]):
         return value
 
 
-@dataclass(frozen=True, slots=True)
-class Entity:
+class Entity(NamedTuple):
+    """An entity suggestion (a named tuple: ~50 an article, built far faster than a
+    frozen dataclass)."""
+
     start: int
     end: int
     label: str  # a label of the scheme's `entity` control
