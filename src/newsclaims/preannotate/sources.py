@@ -8,7 +8,7 @@ verb was not a reporting cue ("the goal is to show ...").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from newsclaims.preannotate.rules import Rules
 from newsclaims.preannotate.text import Token
@@ -27,8 +27,10 @@ _APOSTROPHES = ("'s", "’s")
 _APPOSITION_STARTS = frozenset(["a", "an", "the", "its", "his", "her", "their", "our"])
 
 
-@dataclass(frozen=True, slots=True)
-class SourcePhrase:
+class SourcePhrase(NamedTuple):
+    """A speaker's span and source_type (a named tuple: made for every cue tried, and
+    built far faster than a frozen dataclass)."""
+
     start: int
     end: int
     type_key: str  # key of labels.yaml choices.source_type
