@@ -121,7 +121,9 @@ def broken_lists(draw: st.DrawFn) -> tuple[Any, str]:
         elif how == "repeat" and isinstance(parent, list):
             parent.insert(last, copy.deepcopy(parent[last]))
         else:
-            parent[last] = draw(REPLACEMENTS)
+            # A copy: the strategy's own lists and dicts must not be changed by a
+            # later mutation inside them (hypothesis replays its draws).
+            parent[last] = copy.deepcopy(draw(REPLACEMENTS))
     return result, text
 
 
