@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -46,6 +45,8 @@ def row_hashes(table: pa.Table, columns: list[str]) -> npt.NDArray[np.uint64]:
         plain[name] = column
     if not columns or table.num_rows == 0:
         return np.zeros(table.num_rows, dtype=np.uint64)
+    import pandas as pd  # ~0.25 CPU s to import; only a release after another compares rows
+
     frame = pa.table(plain).to_pandas()
     return np.asarray(pd.util.hash_pandas_object(frame, index=False), dtype=np.uint64)
 
