@@ -55,7 +55,6 @@ HELP = """Claims and their attribution in news, from raw articles to versioned d
 Pipeline: ingest -> preannotate -> push -> (annotate in `studio`, with suggestions
 from `backend`; accounts: `team`, watch: `progress`) -> pull -> validate
 -> agreement / adjudicate -> evaluate -> release -> verify.
--> verify.
 
 Exit codes: 0 fine, 1 the data has problems (listed), 2 the command could not run."""
 
