@@ -307,7 +307,6 @@ def write_sorted_splits(table: pa.Table, spec: TableSpec, paths: dict[str, Path]
     sorted_splits = splits.indices.take(order)
     plain = [index for index in range(table.num_columns) if index not in codes]
     rest = table.select(plain)
-    batches = rest.to_batches()
     rows = {}
     for split, path in paths.items():
         chosen = order.filter(pc.equal(sorted_splits, splits.code(split)))
@@ -316,8 +315,7 @@ def write_sorted_splits(table: pa.Table, spec: TableSpec, paths: dict[str, Path]
         with pq.ParquetWriter(path, spec.schema, **PARQUET_OPTIONS) as writer:
             for start in range(0, len(chosen), ROW_GROUP_ROWS):
                 group = chosen[start:start + ROW_GROUP_ROWS]
-                part = dict(zip(plain, _take(batches, rest.schema, group).columns,
-                                 strict=True))
+                part = dict(zip(plain, _take(rest, group).columns, strict=True))
                 columns = [
                     codes[index].encode(group) if index in codes
                     else _as_written(part[index], spec.schema.field(index))
@@ -350,12 +348,39 @@ class _Codes:
         return pa.DictionaryArray.from_arrays(self.indices.take(rows), self.dictionary)
 
 
-def _take(batches: list[pa.RecordBatch], schema: pa.Schema, rows: pa.Array) -> pa.Table:
-    """The table of `batches` at `rows`, in that order, like `Table.take`, which first
-    concatenates each column whole (for every row group: the table copied again, and
-    a memory-mapped table pulled into memory). Here each batch gives its rows, in
-    row order, and only those are put into the order asked for."""
+def _take(table: pa.Table, rows: pa.Array) -> pa.Table:
+    """The rows of `table` at `rows`, in that order, each column one chunk. Long runs of
+    consecutive rows (an article's sentences) are copied as slices of the batches
+    holding them, one copy instead of two gathers; scattered rows go through
+    `_take_scattered`."""
     wanted = rows.to_numpy().astype(np.int64)
+    batches = table.to_batches()
+    sizes = np.array([batch.num_rows for batch in batches], np.int64)
+    ends = np.cumsum(sizes)
+    breaks = np.flatnonzero((np.diff(wanted) != 1) | np.isin(wanted[1:], ends)) + 1
+    if (len(breaks) + 1) * _RUN_ROWS > len(wanted):
+        return _take_scattered(batches, table.schema, wanted)
+    starts = wanted[np.r_[0, breaks]]
+    lengths = np.diff(np.r_[0, breaks, len(wanted)])
+    which = np.searchsorted(ends, starts, side="right")
+    offsets = starts - (ends - sizes)[which]
+    pieces = [batches[batch].slice(offset, length) for batch, offset, length
+              in zip(which.tolist(), offsets.tolist(), lengths.tolist(), strict=True)]
+    return pa.Table.from_batches(pieces, schema=table.schema).combine_chunks()
+
+
+# The mean run length from which slices beat two gathers. Measured on 131,072-row
+# groups: entities (16-row runs, ~600 bytes a row) 0.12 s sliced vs 0.33 s gathered;
+# claims (8-row runs, narrow rows) 0.23 vs 0.04 s.
+_RUN_ROWS = 16
+
+
+def _take_scattered(batches: list[pa.RecordBatch], schema: pa.Schema,
+                    wanted: np.ndarray[Any, np.dtype[np.int64]]) -> pa.Table:
+    """Like `Table.take`, which first concatenates each column whole (for every row
+    group: the table copied again, and a memory-mapped table pulled into memory). Here
+    each batch gives its rows, in row order, and only those are put into the order
+    asked for."""
     ascending = np.argsort(wanted, kind="stable")
     targets = wanted[ascending]
     ends = np.cumsum([batch.num_rows for batch in batches])
