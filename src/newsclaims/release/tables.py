@@ -328,8 +328,9 @@ def write_sorted_splits(table: pa.Table, spec: TableSpec, paths: dict[str, Path]
 
 class _Codes:
     """A string column as integer codes into a dictionary of its values in order of
-    first use in `order`: finding that order and encoding each row group then take
-    4-byte integers, not the strings (which are hashed once, here)."""
+    first use in `order`: finding that order, choosing a split's rows and encoding each
+    row group then take 4-byte integers (held for the whole column), not the strings,
+    which are hashed once, here."""
 
     def __init__(self, column: pa.ChunkedArray, order: pa.Array) -> None:
         encoded = pc.dictionary_encode(_plain(column)).unify_dictionaries().combine_chunks()
