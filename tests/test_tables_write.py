@@ -160,10 +160,18 @@ def test_a_spilled_dictionary_column_may_grow_between_batches(tmp_path: Path) ->
         tmp_path / "kept.parquet").read_bytes()
 
 
-def test_taking_rows_batch_by_batch_is_table_take() -> None:
+@pytest.mark.parametrize("run_rows", [1, 10**9])  # runs as slices; every row gathered
+def test_taking_rows_batch_by_batch_is_table_take(monkeypatch: pytest.MonkeyPatch,
+                                                  run_rows: int) -> None:
+    monkeypatch.setattr(tables, "_RUN_ROWS", run_rows)
     table = pa.Table.from_pylist([{**r, "split": "train"} for r in ROWS])
-    batches = [batch for start, size in ((0, 1), (1, 9), (10, 5), (15, 17), (32, 8))
-               for batch in table.slice(start, size).to_batches()]
-    rows = pa.array(random.Random(5).sample(range(len(ROWS)), 25), pa.uint64())
-    assert tables._take(batches, table.schema, rows).equals(table.take(rows))
-    assert tables._take(batches, table.schema, pa.array([], pa.uint64())).num_rows == 0
+    chunked = pa.Table.from_batches(
+        [batch for start, size in ((0, 1), (1, 9), (10, 5), (15, 17), (32, 8))
+         for batch in table.slice(start, size).to_batches()])
+    scattered = random.Random(5).sample(range(len(ROWS)), 25)
+    runs = [*range(12, 36), *range(0, 12), *range(36, 40)]  # across batch boundaries
+    for rows in (pa.array(scattered, pa.uint64()), pa.array(runs, pa.uint64())):
+        taken = tables._take(chunked, rows)
+        assert taken.equals(table.take(rows))
+        assert {column.num_chunks for column in taken.columns} == {1}
+    assert tables._take(chunked, pa.array([], pa.uint64())).num_rows == 0
