@@ -333,3 +333,19 @@ def test_the_hand_built_readings_differ_only_where_planned() -> None:
 def test_alpha_of_no_pairable_units_is_undefined_not_an_error(shape: tuple[int, int]) -> None:
     figure = alpha_from_counts(np.zeros(shape))
     assert figure == {"alpha": None, "units": 0, "values": 0, "observed_agreement": None}
+
+
+# Characters where the class-based tokens could part from the regular expression:
+# underscores, digits, joiners of the release's tokens, marks that are not \w,
+# Unicode spaces and digits, astral characters.
+_TRICKY = "aZ9_'’.-,;!?…\"“”()é\u0301ß漢字١٢\u00a0\u2003\u3000\n\t🦆𝔘Ⅻ½²\u200b\ufeff "
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_TRICKY), max_size=60) | st.text(max_size=60))
+def test_token_offsets_are_the_regular_expressions_tokens(text: str) -> None:
+    from newsclaims.review.agreement import TOKEN, _Tokens
+
+    tokens = _Tokens(text)
+    assert list(zip(tokens.starts.tolist(), tokens.ends.tolist(), strict=True)) == [
+        m.span() for m in TOKEN.finditer(text)]

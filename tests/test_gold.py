@@ -186,6 +186,34 @@ def test_merged_result_parses_cleanly_as_a_prediction_would() -> None:
         ("source", "CLAIM", "SOURCE"), ("cue", "CLAIM", "CUE")}
 
 
+def test_the_rows_built_with_a_merge_are_what_parsing_it_gives(monkeypatch: Any) -> None:
+    from dataclasses import replace
+
+    from newsclaims.core.scheme import load_scheme
+    from newsclaims.export.convert import parse_result
+    from newsclaims.review import gold
+
+    def rows(parsed: Any) -> Any:
+        return ([list(s.items()) for s in parsed.spans],
+                [list(r.items()) for r in parsed.relations], parsed.problems)
+
+    trimmed = full(3, "c")
+    trimmed["result"] += region("cr", "SOURCE", TEXT, " Reuters ", source_type="ANONYMOUS")
+    merges = [task(full(1, "a"), full(2, "b", "DIRECT_QUOTE"), full(3, "c")),
+              task(full(1, "a"), full(2, "b")), task(full(1, "a"), trimmed, trimmed)]
+    scheme = load_scheme()
+    loose = replace(scheme, choices={**scheme.choices, "certainty": replace(
+        scheme.choices["certainty"], per_region=False)})
+    for merged in merges:
+        for each in (scheme, loose):
+            choice = choose_gold(merged, each)
+            assert choice.parsed is not None
+            assert rows(choice.parsed) == rows(parse_result(choice.result, TEXT, scheme=each))
+    # Colliding region ids join regions when parsed: no rows are built then.
+    monkeypatch.setattr(gold, "_region_id", lambda key: "g0")
+    assert choose_gold(merges[1]).parsed is None
+
+
 def test_only_articles_with_disagreements_are_sent_for_adjudication() -> None:
     from newsclaims.review.adjudicate import MODEL_VERSION_PREFIX, needing_adjudication
 

@@ -9,12 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factories import find
+from newsclaims.core.chars import code_points
 from newsclaims.core.scheme import load_scheme
 from newsclaims.release.tables import conll2003_map
 from newsclaims.release.tokens import (
     TOKEN,
     bio_tags,
-    code_points,
     entity_layer,
     sentences,
     to_conll,

@@ -39,7 +39,7 @@ from newsclaims.release.tables import TableBuilder, table_specs
 from newsclaims.release.tokens import entity_layer
 from newsclaims.release.versions import split_of
 from newsclaims.review.agreement import AgreementReadings
-from newsclaims.review.gold import choose_gold
+from newsclaims.review.gold import GoldChoice, choose_gold
 
 
 @dataclass
@@ -185,7 +185,7 @@ class _Pass:
             self.gold.append((aid, choice.annotation_ids[0]))
             entity_spans = layer_spans(choice.result, text, self.entities.layer)
         else:
-            entity_spans = self._parsed_gold(builders, task, choice.result, aid, split, text)
+            entity_spans = self._parsed_gold(builders, task, choice, aid, split, text)
         self.entities.add(text, entity_spans, aid, split, task.get("id"), self.problems)
         builders["articles"].append(
             article, split=split, gold_policy=choice.policy,
@@ -194,10 +194,10 @@ class _Pass:
             n_annotations=len(records.annotations))
 
     def _parsed_gold(self, builders: dict[str, TableBuilder], task: dict[str, Any],
-                     result: Any, aid: str, split: str, text: str) -> list[dict[str, Any]]:
-        """A merged gold result (majority, or none): parsed here into the gold tables;
-        returns its entity spans."""
-        parsed = parse_result(result, text, scheme=self.scheme)
+                     choice: GoldChoice, aid: str, split: str, text: str) -> list[dict[str, Any]]:
+        """A merged gold result (majority, or none) into the gold tables: its rows as
+        the merge built them, else parsed here; returns its entity spans."""
+        parsed = choice.parsed or parse_result(choice.result, text, scheme=self.scheme)
         self.problems.extend(dataclasses.replace(p, task_id=task.get("id"), article_id=aid)
                              for p in parsed.problems)
         builders["spans"].extend(parsed.spans, article_id=aid, split=split)

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from newsclaims.core.chars import SPACE, char_classes, code_points
 from newsclaims.core.errors import NewsclaimsError, Problem, Severity
 from newsclaims.release.tables import TableBuilder, conll2003_map
 from newsclaims.release.tokens import (
@@ -26,9 +27,6 @@ from newsclaims.release.tokens import (
     NO_BREAK_AFTER,
     OUTSIDE,
     SENTENCE_END,
-    SPACE,
-    char_classes,
-    code_points,
     is_abbreviation,
     sentence_starters,
     to_conll,

@@ -19,13 +19,14 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from newsclaims.core.chars import JOINER, OTHER, WORD, char_classes, lookup
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.scheme import Scheme
 from newsclaims.release.tables import conll2003_map
@@ -165,24 +166,19 @@ def starts_sentence(char: str) -> bool:
     return char.isupper() or char.isdigit() or char in SENTENCE_OPENERS
 
 
-def code_points(text: str) -> npt.NDArray[np.uint32]:
-    """The text's code points (Python's string offsets) as an array."""
-    return np.frombuffer(text.encode("utf-32-le"), np.uint32)
-
-
 def token_arrays(points: npt.NDArray[np.uint32]) -> tuple[
         npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
     """`TOKEN`'s matches on code points: starts, ends, and every code point's class
-    (`SPACE` for the characters tokens leave out). A joiner (' ’ . -) is inside a
+    (`chars.SPACE` for the characters tokens leave out). A joiner (' ’ . -) is inside a
     word exactly when a word character is on both sides of it; every other character
     that is neither a word character nor a space is a token alone."""
     classes = char_classes(points)
-    word = classes == _WORD
-    joiner = classes == _JOINER
+    word = classes == WORD
+    joiner = classes == JOINER
     inner = np.zeros_like(word)
     inner[1:-1] = joiner[1:-1] & word[:-2] & word[2:]
     wordish = word | inner
-    single = (classes == _OTHER) | (joiner & ~inner)
+    single = (classes == OTHER) | (joiner & ~inner)
     before = np.zeros_like(wordish)
     before[1:] = wordish[:-1]
     after = np.zeros_like(wordish)
@@ -192,47 +188,11 @@ def token_arrays(points: npt.NDArray[np.uint32]) -> tuple[
     return starts, ends, classes
 
 
-def char_classes(points: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint8]:
-    """The character class of every code point, from the regular expression's own \\w
-    and \\s (`_class_of`)."""
-    return _lookup(points, _bmp_classes(), _class_of)
-
-
 def sentence_starters(points: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
     """Per code point: `starts_sentence`."""
-    return _lookup(points, _bmp_starters(), starts_sentence)
-
-
-def _lookup(points: npt.NDArray[np.uint32], table: npt.NDArray[Any],
-            of: Callable[[str], Any]) -> npt.NDArray[Any]:
-    """`of` every code point: a table for the Basic Multilingual Plane, built on first
-    use, the few astral characters one by one."""
-    if not len(points) or points.max() < len(table):
-        return table[points]
-    found = table[np.minimum(points, len(table) - 1)]
-    for i in np.flatnonzero(points >= len(table)).tolist():
-        found[i] = of(chr(points[i]))
-    return found
-
-
-@functools.cache
-def _bmp_classes() -> npt.NDArray[np.uint8]:
-    return np.fromiter((_class_of(chr(c)) for c in range(0x10000)), np.uint8, 0x10000)
+    return lookup(points, _bmp_starters(), starts_sentence)
 
 
 @functools.cache
 def _bmp_starters() -> npt.NDArray[np.bool_]:
     return np.fromiter((starts_sentence(chr(c)) for c in range(0x10000)), np.bool_, 0x10000)
-
-
-def _class_of(char: str) -> int:
-    if char in _JOINERS:
-        return _JOINER
-    if _WORD_CHAR.match(char):
-        return _WORD
-    return SPACE if _SPACE_CHAR.match(char) else _OTHER
-
-
-_WORD, SPACE, _JOINER, _OTHER = 1, 2, 3, 4
-_JOINERS = "'’.-"  # as in TOKEN
-_WORD_CHAR, _SPACE_CHAR = re.compile(r"\w"), re.compile(r"\s")

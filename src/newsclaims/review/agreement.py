@@ -17,7 +17,6 @@ Every figure carries the counts behind it; figures resting on fewer than
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
 import statistics
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from newsclaims.core.chars import SPACE, WORD, char_classes, code_points
 from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.export.convert import ParsedAnnotations, ParsedResult, claims_from
 from newsclaims.review.gold import adjudication_prediction_ids, completed_annotations
@@ -82,6 +82,7 @@ class AgreementReadings:
 
     def __init__(self, scheme: Scheme | None = None) -> None:
         self.scheme = scheme or load_scheme()
+        self._lookups = _Lookups.of(self.scheme)
         self._articles: list[_Article] = []
         self._seen = {"tasks": 0, "single_annotated": 0, "unannotated": 0, "annotations": 0,
                       "repeat_annotations": 0, "adjudications": 0}
@@ -99,7 +100,7 @@ class AgreementReadings:
         `parsed` shares its annotations' parses with the caller (a release's gold)."""
         seen = self._seen
         seen["tasks"] += 1
-        readings, repeats, adjudications = _read_task(task, self.scheme, parsed)
+        readings, repeats, adjudications = _read_task(task, self.scheme, self._lookups, parsed)
         seen["annotations"] += len(readings) + repeats
         seen["repeat_annotations"] += repeats
         seen["adjudications"] += adjudications
@@ -167,7 +168,23 @@ def annotator_of(annotation: dict[str, Any]) -> str:
     return f"user-{user_id}"
 
 
-def _read_task(task: dict[str, Any], scheme: Scheme,
+@dataclass(frozen=True)
+class _Lookups:
+    """What reading a span asks of the scheme, worked out once per scheme."""
+
+    choice_names: dict[str, tuple[str, ...]]  # known label → its per-region choice names
+    labels: dict[str, frozenset[str]]  # layer → its labels
+    domains: dict[str, dict[str, int]]  # layer → `_token_domain`
+
+    @classmethod
+    def of(cls, scheme: Scheme) -> _Lookups:
+        return cls({label: tuple(c.name for c in scheme.choices_for_label(label))
+                    for label in scheme.control_of_label},
+                   {layer: frozenset(labels) for layer, labels in scheme.labels.items()},
+                   {layer: _token_domain(scheme, layer) for layer in scheme.labels})
+
+
+def _read_task(task: dict[str, Any], scheme: Scheme, lookups: _Lookups,
                parsed: ParsedAnnotations | None) -> tuple[dict[str, _Reading], int, int]:
     """Readings per annotator (an annotator's later annotation of the same article wins),
     how many repeats were left out, and how many reviewer decisions on an adjudication
@@ -188,29 +205,44 @@ def _read_task(task: dict[str, Any], scheme: Scheme,
         latest[who] = annotation
     if len(latest) < 2:
         return {who: _Reading(a.get("id")) for who, a in latest.items()}, repeats, adjudications
-    tokens = list(map(re.Match.span, TOKEN.finditer(text)))
+    tokens = _Tokens(text)
     parse = parsed or ParsedAnnotations(text, scheme)
-    readings = {who: _reading(a, parse(a), tokens, scheme) for who, a in latest.items()}
+    readings = {who: _reading(a, parse(a), tokens, lookups) for who, a in latest.items()}
     return readings, repeats, adjudications
 
 
-def _reading(annotation: dict[str, Any], parsed: ParsedResult, tokens: list[Span],
-             scheme: Scheme) -> _Reading:
+class _Tokens:
+    """Start and end offsets of a text's tokens, once per article: `TOKEN`'s matches,
+    found from the character classes (a run of word characters, or one character that
+    is neither a word character nor a space)."""
+
+    def __init__(self, text: str) -> None:
+        classes = char_classes(code_points(text))
+        word = classes == WORD
+        single = ~word & (classes != SPACE)
+        edge = np.zeros(len(word) + 1, dtype=np.bool_)
+        edge[1:-1] = word[1:] != word[:-1]
+        edge[0], edge[-1] = True, True
+        self.starts = np.flatnonzero((word & edge[:-1]) | single)
+        self.ends = np.flatnonzero((word & edge[1:]) | single) + 1
+
+
+def _reading(annotation: dict[str, Any], parsed: ParsedResult, tokens: _Tokens,
+             lookups: _Lookups) -> _Reading:
     reading = _Reading(annotation.get("id"))
-    choice_names = _choice_names(scheme)
+    of_layer: dict[str, list[dict[str, Any]]] = {layer: [] for layer in lookups.labels}
     for span in parsed.spans:
-        names = choice_names.get(span["label"])
+        label, layer = span["label"], span["layer"]
+        if isinstance(layer, str) and label in lookups.labels.get(layer, ()):
+            of_layer[layer].append(span)
+        names = lookups.choice_names.get(label)
         if names is None:
             continue  # unknown labels are validation's business, not agreement's
         where = (span["start"], span["end"])
-        reading.spans[span["label"]].add(where)
-        reading.choices.setdefault((span["label"], where),
-                                   {name: span.get(name) for name in names})
-    for layer in scheme.labels:
-        layer_spans = [s for s in parsed.spans if s["layer"] == layer
-                       and s["label"] in scheme.labels[layer]]
-        reading.token_values[layer] = _token_values(layer_spans, tokens,
-                                                     _token_domain(scheme, layer))
+        reading.spans[label].add(where)
+        reading.choices.setdefault((label, where), {name: span.get(name) for name in names})
+    for layer, spans in of_layer.items():
+        reading.token_values[layer] = _token_values(spans, tokens, lookups.domains[layer])
     for claim in claims_from(parsed.spans, parsed.relations):
         reading.triples.add((
             (claim["claim_start"], claim["claim_end"]),
@@ -218,12 +250,6 @@ def _reading(annotation: dict[str, Any], parsed: ParsedResult, tokens: list[Span
             _maybe_span(claim["cue_start"], claim["cue_end"]),
         ))
     return reading
-
-
-def _choice_names(scheme: Scheme) -> dict[str, tuple[str, ...]]:
-    """Each known label's per-region choice names (asked for every span)."""
-    return {label: tuple(c.name for c in scheme.choices_for_label(label))
-            for label in scheme.control_of_label}
 
 
 def _maybe_span(start: int | None, end: int | None) -> Span | None:
@@ -235,17 +261,18 @@ def _token_domain(scheme: Scheme, layer: str) -> dict[str, int]:
     return {value: i for i, value in enumerate((OUTSIDE, *scheme.labels[layer]))}
 
 
-def _token_values(spans: list[dict[str, Any]], tokens: list[Span],
+def _token_values(spans: list[dict[str, Any]], tokens: _Tokens,
                   domain: dict[str, int]) -> npt.NDArray[np.uint8]:
     """Label of each token as its index in `domain`: the shortest span of the layer
     overlapping it, else "O" (index 0). Tokens do not overlap, so a span's tokens are
-    one run: from the first ending after its start to the last starting before its end."""
-    values = np.zeros(len(tokens), dtype=np.uint8)
-    starts = [t[0] for t in tokens]
-    ends = [t[1] for t in tokens]
-    for span in sorted(spans, key=lambda s: (s["end"] - s["start"], s["start"]), reverse=True):
-        first = bisect.bisect_right(ends, span["start"])
-        values[first:bisect.bisect_left(starts, span["end"], first)] = domain[span["label"]]
+    one run: from the first ending after its start to the last starting before its end
+    (none when that one comes first)."""
+    values = np.zeros(len(tokens.starts), dtype=np.uint8)
+    ordered = sorted(spans, key=lambda s: (s["end"] - s["start"], s["start"]), reverse=True)
+    firsts = np.searchsorted(tokens.ends, [s["start"] for s in ordered], "right").tolist()
+    lasts = np.searchsorted(tokens.starts, [s["end"] for s in ordered], "left").tolist()
+    for span, first, last in zip(ordered, firsts, lasts, strict=True):
+        values[first:last] = domain[span["label"]]
     return values
 
 

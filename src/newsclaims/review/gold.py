@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from newsclaims.core.scheme import Scheme, load_scheme
-from newsclaims.export.convert import ParsedAnnotations
+from newsclaims.export.convert import ParsedAnnotations, ParsedResult
 
 # model_version prefix of the merged results sent to reviewers (newsclaims.review.adjudicate).
 ADJUDICATION_PREFIX = "adjudication-"
@@ -38,6 +38,9 @@ class GoldChoice:
     annotation_ids: list[Any]  # the annotations the result comes from
     needs_adjudication: bool
     disagreements: list[str] = field(default_factory=list)
+    # A majority merge's `parse_result(result)`, built with the items (a release would
+    # otherwise parse the merge again); None when not built.
+    parsed: ParsedResult | None = field(default=None, compare=False, repr=False)
 
 
 def completed_annotations(task: dict[str, Any]) -> list[dict[str, Any]]:
@@ -128,10 +131,41 @@ def _majority(annotations: list[dict[str, Any]], parse: ParsedAnnotations) -> Go
     span_support = _support(readings, lambda r: r.spans)
     kept = _kept_spans(span_support, len(readings), text, disagreements)
     region_id = {key: _region_id(key) for key in kept}
-    result = _span_items(kept, span_support, region_id, text, scheme, disagreements)
-    result += _relation_items(readings, region_id, text, disagreements)
+    rows = _MergedRows(scheme, region_id)
+    result = _span_items(kept, span_support, region_id, text, scheme, disagreements, rows)
+    result += _relation_items(readings, region_id, text, disagreements, rows)
     return GoldChoice("majority", result, [r.annotation_id for r in readings],
-                      needs_adjudication=bool(disagreements), disagreements=disagreements)
+                      needs_adjudication=bool(disagreements), disagreements=disagreements,
+                      parsed=rows.parsed())
+
+
+class _MergedRows:
+    """The span and relation rows `parse_result` makes of the merged items, built as
+    they are: each kept span is already trimmed, its text matches, its choices are
+    single strings of per-region controls (the annotations' parses folded only those)
+    and its relations join two kept spans, so parsing finds no problem. Unless two
+    region ids collide (parsing joins their regions): then `parsed()` is None."""
+
+    def __init__(self, scheme: Scheme, region_id: dict[SpanKey, str]) -> None:
+        self.unset = dict.fromkeys(scheme.choices)
+        self.distinct = len(set(region_id.values())) == len(region_id)
+        self.spans: list[dict[str, Any]] = []
+        self.relations: list[dict[str, Any]] = []
+
+    def span(self, region: str, key: SpanKey, text: str) -> dict[str, Any]:
+        layer, label, start, end = key
+        row = {"region_id": region, "layer": layer, "label": label, "start": start,
+               "end": end, "text": text, "trimmed": False, **self.unset}
+        self.spans.append(row)
+        return row
+
+    def relation(self, kind: str, regions: tuple[str, str], source: SpanKey,
+                 target: SpanKey) -> None:
+        self.relations.append({"from_id": regions[0], "to_id": regions[1], "type": kind,
+                               "from_label": source[1], "to_label": target[1]})
+
+    def parsed(self) -> ParsedResult | None:
+        return ParsedResult(self.spans, self.relations, []) if self.distinct else None
 
 
 def _support(readings: list[_Reading],
@@ -164,14 +198,16 @@ def _kept_spans(span_support: dict[SpanKey, list[_Reading]], n: int, text: str,
 
 def _span_items(kept: list[SpanKey], span_support: dict[SpanKey, list[_Reading]],
                 region_id: dict[SpanKey, str], text: str, scheme: Scheme,
-                disagreements: list[str]) -> list[dict[str, Any]]:
+                disagreements: list[str], rows: _MergedRows) -> list[dict[str, Any]]:
     """Result items of the kept spans, each with its per-region choices decided by a
     majority of the annotations that have the span (a split vote is noted)."""
     items: list[dict[str, Any]] = []
     for key in kept:
         layer, label, start, end = key
-        value = {"start": start, "end": end, "text": text[start:end]}
+        snippet = text[start:end]
+        value = {"start": start, "end": end, "text": snippet}
         items.append(_item(region_id[key], layer, scheme, "labels", {**value, "labels": [label]}))
+        row = rows.span(region_id[key], key, snippet)
         for control in scheme.choices_for_label(label):
             votes = Counter(r.spans[key].get(control.name) for r in span_support[key])
             chosen, note = _vote(votes)
@@ -183,11 +219,12 @@ def _span_items(kept: list[SpanKey], span_support: dict[SpanKey, list[_Reading]]
             if chosen is not None:
                 items.append(_item(region_id[key], control.name, scheme, "choices",
                                    {**value, "choices": [chosen]}))
+                row[control.name] = chosen
     return items
 
 
 def _relation_items(readings: list[_Reading], region_id: dict[SpanKey, str], text: str,
-                    disagreements: list[str]) -> list[dict[str, Any]]:
+                    disagreements: list[str], rows: _MergedRows) -> list[dict[str, Any]]:
     """Result items of the relations a strict majority has whose two spans were both
     kept; every relation they were not unanimous on is noted."""
     n = len(readings)
@@ -206,8 +243,10 @@ def _relation_items(readings: list[_Reading], region_id: dict[SpanKey, str], tex
                 f"({_ids(r.annotation_id for r in support)}) — {_OUTCOME[decision]}"
             )
         if decision in ("unanimous", "majority"):
-            items.append({"from_id": region_id[rel[1]], "to_id": region_id[rel[2]],
+            regions = region_id[rel[1]], region_id[rel[2]]
+            items.append({"from_id": regions[0], "to_id": regions[1],
                           "type": "relation", "direction": "right", "labels": [rel[0]]})
+            rows.relation(rel[0], regions, rel[1], rel[2])
     return items
 
 
