@@ -92,7 +92,9 @@ def _spans_sql(scheme: Scheme) -> str:
         SELECT annotation_id, region_id, {picked}
         FROM items WHERE type = 'choices' GROUP BY ALL),
     edges AS (
-        SELECT *, contains({ws}, left(raw, 1)) AS leads, contains({ws}, right(raw, 1)) AS trails
+        -- raw[1], raw[-1]: the first and last code points, as left() and right() give
+        -- them, without counting the length (0.12 -> 0.03 CPU s on 750,000 spans)
+        SELECT *, contains({ws}, raw[1]) AS leads, contains({ws}, raw[-1]) AS trails
         FROM items WHERE type = 'labels'),
     cut AS (
         -- trim() with a character set costs DuckDB ~3 CPU s on 750,000 spans, and
