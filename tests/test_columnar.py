@@ -2,8 +2,8 @@
 `export.convert` gives, on an export made to hit what differs between the two:
 code points beyond the BMP and combining marks, Unicode whitespace trimmed off a
 span, a labels item without its own copy of the text, a relation drawn right to left,
-a choice given twice, a claim with two sources (one linked twice), a cancelled
-annotation, and a ground truth next to another annotation."""
+a choice given twice, a claim with two sources (one linked twice), one with a cue and
+no source, a cancelled annotation, and a ground truth next to another annotation."""
 
 from __future__ import annotations
 
@@ -46,9 +46,11 @@ def _tricky_tasks() -> list[dict]:
         relation("c1", "s1", "source"),  # the same link again
         relation("c1", "q1", "cue"), person, place, other_claim,
         completed_by={"id": 7, "email": "a@example.org"})
+    lone_cue = labels("q2", "CUE", TEXT, *find(TEXT, "found"))
     reviewed = annotation(
         12, region("c9", "CLAIM", TEXT, "disagreed", attribution_type="UNATTRIBUTED"),
-        person, ground_truth=True, completed_by={"id": 8, "email": "b@example.org"})
+        person, lone_cue, relation("c9", "q2", "cue"),  # a cue and no source
+        ground_truth=True, completed_by={"id": 8, "email": "b@example.org"})
     cancelled = annotation(13, person, was_cancelled=True, completed_by=9)
     plain = "The council met on Monday.\n"
     return [
@@ -101,6 +103,8 @@ def test_duckdb_region_tables_match_convert(tmp_path: Path) -> None:
     assert spans["e2"]["text"] == "Oslo" and spans["c1"]["attribution_type"] == "MIXED"
     claim = next(r for r in _rows(made.path, "claims") if r["claim_id"] == "c1")
     assert (claim["source_id"], claim["n_sources"], claim["cue_text"]) == ("s1", 2, "said")
+    claim = next(r for r in _rows(made.path, "claims") if r["claim_id"] == "c9")
+    assert (claim["source_id"], claim["n_sources"], claim["cue_id"]) == (None, 0, "q2")
     counts = {r["annotation_id"]: (r["n_regions"], r["n_relations"])
               for r in _rows(made.path, "annotations")}
     assert counts[11] == (7, 4) and counts[14] == (1, 0)
