@@ -143,3 +143,28 @@ def test_the_cli_writes_a_repeated_article_once_and_says_so(tmp_path) -> None:
     assert result.output.count("article-duplicate") == 2
     assert "1 predictions" in result.output and "2 warnings" in result.output
     assert len(out.read_text("utf-8").splitlines()) == 1
+
+
+def test_the_cli_writes_nothing_when_an_article_fails_part_way(monkeypatch, tmp_path) -> None:
+    # The CLI writes each prediction as it is made; an article that fails after others
+    # were written must still leave no output file (and no temporary one) behind.
+    from newsclaims.core.errors import NewsclaimsError
+    from newsclaims.preannotate import predictions
+
+    real = predictions.preannotate
+
+    def failing(article: dict, **kwargs: object) -> dict:
+        if article["text"].startswith("Broken"):
+            raise NewsclaimsError("pre-annotation produced an invalid result: a test")
+        return real(article, **kwargs)
+
+    monkeypatch.setattr(predictions, "preannotate", failing)
+    texts = ["Officials said the plan was ready for a vote.",
+             "The mayor said the bridge would reopen in May.", "Broken, said nobody."]
+    articles = tmp_path / "articles.jsonl"
+    articles.write_text("".join(json.dumps(_article(t)) + "\n" for t in texts), "utf-8")
+    out = tmp_path / "out" / "predictions.jsonl"
+    result = CliRunner().invoke(app, ["preannotate", str(articles), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "a test" in result.output
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []

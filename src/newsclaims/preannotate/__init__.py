@@ -4,6 +4,7 @@ attributions from a trained tagger (`tagger.py`, `load_model`)."""
 
 from newsclaims.preannotate.predictions import (
     MODEL_VERSION,
+    iter_predictions,
     model_version,
     preannotate,
     preannotate_articles,
@@ -14,6 +15,7 @@ from newsclaims.preannotate.tagger import load_model
 
 __all__ = [
     "MODEL_VERSION",
+    "iter_predictions",
     "load_model",
     "model_version",
     "preannotate",
