@@ -148,18 +148,25 @@ def _span(
         problems.append(_problem("span-blank", "span is only whitespace", region_id))
         return None
     lead = len(raw) - len(raw.lstrip())
-    span = {
-        "region_id": region_id,
-        "layer": item.get("from_name"),
-        "label": value["labels"][0],
-        "start": start + lead,
-        "end": start + lead + len(stripped),
-        "text": stripped,
-        "trimmed": len(stripped) != len(raw),
-    }
-    for column in choice_columns:
-        span[column] = None
-    return span
+    return span_row(region_id, item.get("from_name"), value["labels"][0], start + lead,
+                    stripped, trimmed=len(stripped) != len(raw), choice_columns=choice_columns)
+
+
+def span_row(region_id: Any, layer: Any, label: Any, start: int, text: str, *, trimmed: bool,
+             choice_columns: Iterable[str]) -> dict[str, Any]:
+    """One span row as `parse_result` makes it (choices unset); the gold merge builds
+    its rows with it too."""
+    return {"region_id": region_id, "layer": layer, "label": label, "start": start,
+            "end": start + len(text), "text": text, "trimmed": trimmed,
+            **dict.fromkeys(choice_columns)}
+
+
+def relation_row(from_id: Any, to_id: Any, kind: str, from_label: Any,
+                 to_label: Any) -> dict[str, Any]:
+    """One relation row as `parse_result` makes it; the gold merge builds its rows with
+    it too."""
+    return {"from_id": from_id, "to_id": to_id, "type": kind, "from_label": from_label,
+            "to_label": to_label}
 
 
 def _unusable_span(region_id: Any, value: Any, text: str) -> Problem | None:
@@ -254,15 +261,8 @@ def _relations(
     rows = []
     for kind in labels:
         want_from, want_to = RELATION_ENDPOINTS.get(kind, (None, None))
-        rows.append(
-            {
-                "from_id": from_id,
-                "to_id": to_id,
-                "type": kind,
-                "from_label": _endpoint_label(sources, want_from),
-                "to_label": _endpoint_label(targets, want_to),
-            }
-        )
+        rows.append(relation_row(from_id, to_id, kind, _endpoint_label(sources, want_from),
+                                 _endpoint_label(targets, want_to)))
     return rows
 
 

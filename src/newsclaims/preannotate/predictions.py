@@ -27,14 +27,14 @@ import orjson
 
 from newsclaims.core.articles import check_articles, read_jsonl
 from newsclaims.core.atomic import atomic_open
-from newsclaims.core.errors import NewsclaimsError, Problem, Severity
-from newsclaims.core.result_rules import (
+from newsclaims.core.claim_rules import (
     ATTRIBUTION_CONTROL,
     CLAIM_LABEL,
     LINK_RELATIONS,
     UNATTRIBUTED,
-    check_result,
 )
+from newsclaims.core.errors import NewsclaimsError, Problem, Severity
+from newsclaims.core.result_rules import check_result
 from newsclaims.core.scheme import RELATION_ENDPOINTS
 from newsclaims.preannotate.attribution import Attribution, Region, find_attributions
 from newsclaims.preannotate.entities import backend_name, find_entities

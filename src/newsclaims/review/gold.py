@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from newsclaims.core.scheme import Scheme, load_scheme
-from newsclaims.export.convert import ParsedAnnotations, ParsedResult
+from newsclaims.export.convert import ParsedAnnotations, ParsedResult, relation_row, span_row
 
 # model_version prefix of the merged results sent to reviewers (newsclaims.review.adjudicate).
 ADJUDICATION_PREFIX = "adjudication-"
@@ -147,22 +147,21 @@ class _MergedRows:
     region ids collide (parsing joins their regions): then `parsed()` is None."""
 
     def __init__(self, scheme: Scheme, region_id: dict[SpanKey, str]) -> None:
-        self.unset = dict.fromkeys(scheme.choices)
+        self.choice_columns = tuple(scheme.choices)
         self.distinct = len(set(region_id.values())) == len(region_id)
         self.spans: list[dict[str, Any]] = []
         self.relations: list[dict[str, Any]] = []
 
     def span(self, region: str, key: SpanKey, text: str) -> dict[str, Any]:
-        layer, label, start, end = key
-        row = {"region_id": region, "layer": layer, "label": label, "start": start,
-               "end": end, "text": text, "trimmed": False, **self.unset}
+        layer, label, start, _ = key
+        row = span_row(region, layer, label, start, text, trimmed=False,
+                       choice_columns=self.choice_columns)
         self.spans.append(row)
         return row
 
     def relation(self, kind: str, regions: tuple[str, str], source: SpanKey,
                  target: SpanKey) -> None:
-        self.relations.append({"from_id": regions[0], "to_id": regions[1], "type": kind,
-                               "from_label": source[1], "to_label": target[1]})
+        self.relations.append(relation_row(regions[0], regions[1], kind, source[1], target[1]))
 
     def parsed(self) -> ParsedResult | None:
         return ParsedResult(self.spans, self.relations, []) if self.distinct else None
