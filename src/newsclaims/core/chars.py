@@ -41,6 +41,28 @@ def lookup(points: npt.NDArray[np.uint32], table: npt.NDArray[Any],
     return found
 
 
+def token_bounds(classes: npt.NDArray[np.uint8], *, join: bool) -> tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Starts and ends of the tokens over `char_classes`: runs of word characters, and
+    every other character that is not a space alone. With `join`, a joiner with a word
+    character on both sides is inside the word (`release.tokens.TOKEN`); without, it is
+    a token of its own (`review.agreement.TOKEN`)."""
+    word = classes == WORD
+    joiner = classes == JOINER
+    inner = np.zeros_like(word)
+    if join:
+        inner[1:-1] = joiner[1:-1] & word[:-2] & word[2:]
+    wordish = word | inner
+    single = (classes == OTHER) | (joiner & ~inner)
+    before = np.zeros_like(wordish)
+    before[1:] = wordish[:-1]
+    after = np.zeros_like(wordish)
+    after[:-1] = wordish[1:]
+    starts = np.flatnonzero((wordish & ~before) | single)
+    ends = np.flatnonzero((wordish & ~after) | single) + 1
+    return starts, ends
+
+
 @functools.cache
 def _bmp_classes() -> npt.NDArray[np.uint8]:
     return np.fromiter((_class_of(chr(c)) for c in range(0x10000)), np.uint8, 0x10000)

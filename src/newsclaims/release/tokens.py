@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from newsclaims.core.chars import JOINER, OTHER, WORD, char_classes, lookup
+from newsclaims.core.chars import char_classes, lookup, token_bounds
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.scheme import Scheme
 from newsclaims.release.tables import conll2003_map
@@ -168,23 +168,11 @@ def starts_sentence(char: str) -> bool:
 
 def token_arrays(points: npt.NDArray[np.uint32]) -> tuple[
         npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.uint8]]:
-    """`TOKEN`'s matches on code points: starts, ends, and every code point's class
-    (`chars.SPACE` for the characters tokens leave out). A joiner (' ’ . -) is inside a
-    word exactly when a word character is on both sides of it; every other character
-    that is neither a word character nor a space is a token alone."""
+    """`TOKEN`'s matches on code points (`chars.token_bounds`, joiners inside words):
+    starts, ends, and every code point's class (`chars.SPACE` for the characters tokens
+    leave out)."""
     classes = char_classes(points)
-    word = classes == WORD
-    joiner = classes == JOINER
-    inner = np.zeros_like(word)
-    inner[1:-1] = joiner[1:-1] & word[:-2] & word[2:]
-    wordish = word | inner
-    single = (classes == OTHER) | (joiner & ~inner)
-    before = np.zeros_like(wordish)
-    before[1:] = wordish[:-1]
-    after = np.zeros_like(wordish)
-    after[:-1] = wordish[1:]
-    starts = np.flatnonzero((wordish & ~before) | single)
-    ends = np.flatnonzero((wordish & ~after) | single) + 1
+    starts, ends = token_bounds(classes, join=True)
     return starts, ends, classes
 
 

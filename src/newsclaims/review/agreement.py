@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from newsclaims.core.chars import SPACE, WORD, char_classes, code_points
+from newsclaims.core.chars import char_classes, code_points, token_bounds
 from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.export.convert import ParsedAnnotations, ParsedResult, claims_from
 from newsclaims.review.gold import adjudication_prediction_ids, completed_annotations
@@ -217,14 +217,7 @@ class _Tokens:
     is neither a word character nor a space)."""
 
     def __init__(self, text: str) -> None:
-        classes = char_classes(code_points(text))
-        word = classes == WORD
-        single = ~word & (classes != SPACE)
-        edge = np.zeros(len(word) + 1, dtype=np.bool_)
-        edge[1:-1] = word[1:] != word[:-1]
-        edge[0], edge[-1] = True, True
-        self.starts = np.flatnonzero((word & edge[:-1]) | single)
-        self.ends = np.flatnonzero((word & edge[1:]) | single) + 1
+        self.starts, self.ends = token_bounds(char_classes(code_points(text)), join=False)
 
 
 def _reading(annotation: dict[str, Any], parsed: ParsedResult, tokens: _Tokens,
