@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsclaims.core.result_rules import check_result, rule_problems
+from newsclaims.core.result_rules import _count_result, check_result, rule_problems
 from newsclaims.core.result_screen import screen_for
 from newsclaims.core.scheme import load_scheme
 
@@ -69,6 +69,17 @@ def test_the_screen_accepts_exactly_what_the_rules_find_nothing_in(where: str, r
     assert SCREEN.accepts(result, text) is clean, where
     assert check_result(result, text, scheme=SCHEME) == rule_problems(result, text,
                                                                        scheme=SCHEME)
+    _assert_counted_alike(result, text)
+
+
+def _assert_counted_alike(result: Any, text: str) -> None:
+    """check_result counts what it accepts as the full count does (distinct region
+    ids, relation items) and adds nothing else."""
+    counted = dict.fromkeys(("regions", "relations", "tasks"), 0)
+    _count_result(result, counted)
+    screened = dict.fromkeys(("regions", "relations", "tasks"), 0)
+    check_result(result, text, scheme=SCHEME, counts=screened)
+    assert screened == counted
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -135,3 +146,4 @@ def test_the_screen_never_accepts_a_list_the_rules_report_on(case: tuple[Any, st
         assert rule_problems(result, text, scheme=SCHEME) == []
     assert check_result(result, text, scheme=SCHEME) == rule_problems(result, text,
                                                                        scheme=SCHEME)
+    _assert_counted_alike(result, text)

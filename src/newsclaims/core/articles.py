@@ -177,7 +177,7 @@ def task_data_ok(data: Any) -> bool:
         return False
     text, article, tags = data.get("text"), data.get("article_id"), data.get("tags", [])
     patterns = _data_patterns()
-    return (type(text) is str and len(text) >= 1 and patterns["text"].search(text) is not None
+    return (type(text) is str and len(text) >= 1 and _no_control_characters(text)
             and type(article) is str and patterns["article_id"].search(article) is not None
             and _optional_str(data, "title") and _optional_str(data, "source")
             and _optional_str(data, "url", lambda v: _conforms(v, "uri"))
@@ -186,6 +186,18 @@ def task_data_ok(data: Any) -> bool:
                               lambda v: patterns["language"].search(v) is not None)
             and type(tags) is list and all(type(t) is str and t for t in tags)
             and len(set(tags)) == len(tags))
+
+
+# The characters the task schema's text pattern forbids (U+0000-U+0008, U+000B-U+001F,
+# U+007F) are one byte each in UTF-8, and every byte of a longer character is >= 0x80:
+# so a translate of the UTF-8 bytes finds them, ~5x faster than the pattern's regex.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])
+_CONTROL_TO_NUL = bytes.maketrans(_CONTROL_BYTES, bytes(len(_CONTROL_BYTES)))
+
+
+def _no_control_characters(text: str) -> bool:
+    """What the schema's text pattern says (lone surrogates pass it, and pass here)."""
+    return b"\0" not in text.encode("utf-8", "surrogatepass").translate(_CONTROL_TO_NUL)
 
 
 def _conforms(value: str, form: str) -> bool:
@@ -237,7 +249,8 @@ def _data_keys() -> frozenset[str]:
 
 @functools.cache
 def _data_patterns() -> dict[str, re.Pattern[str]]:
-    """The task schema's patterns, compiled (jsonschema matches them with re.search)."""
+    """The task schema's patterns, compiled (jsonschema matches them with re.search);
+    text's is asked by `_no_control_characters` instead (tests hold the two equal)."""
     properties = load_schema("task")["$defs"]["fields"]["properties"]
     return {name: re.compile(properties[name]["pattern"])
             for name in ("text", "article_id", "language")}

@@ -17,8 +17,6 @@ import dataclasses
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import compress
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -128,10 +126,9 @@ def _check_task(task: dict[str, Any], scheme: Scheme, first_task_of: dict[str, A
                                     annotation_id=annotation_id))
             continue
         counts["annotations"] += 1
-        result = annotation.get("result")
-        _count_result(result, counts)
-        problems.extend(check_result(result, text, scheme=scheme, task_id=task_id,
-                                     article_id=article, annotation_id=annotation_id))
+        problems.extend(check_result(annotation.get("result"), text, scheme=scheme,
+                                     task_id=task_id, article_id=article,
+                                     annotation_id=annotation_id, counts=counts))
     predictions = task.get("predictions")
     for prediction in predictions if isinstance(predictions, list) else ():
         if not isinstance(prediction, dict):
@@ -149,28 +146,6 @@ def _as_prediction_problem(problem: Problem, prediction_id: Any) -> Problem:
         problem, severity=severity, message=f"prediction {prediction_id}: {problem.message}",
         extra={**problem.extra, "prediction_id": prediction_id},
     )
-
-
-def _count_result(result: Any, counts: dict[str, int]) -> None:
-    if not isinstance(result, list):
-        return
-    try:  # the usual well-formed list, counted by C loops (map, compress)
-        kinds = list(map(_TYPE, result))
-        regions = set(map(_ID, compress(result, map("labels".__eq__, kinds))))
-    except (KeyError, TypeError):
-        kinds = [item.get("type") if isinstance(item, dict) else None for item in result]
-        regions = {_hashable(item.get("id")) for item, kind in zip(result, kinds, strict=True)
-                   if kind == "labels"}
-    counts["relations"] += kinds.count("relation")
-    counts["regions"] += len(regions)
-
-
-_TYPE, _ID = itemgetter("type"), itemgetter("id")
-
-
-def _hashable(value: Any) -> Any:
-    """A region id as a set member: a malformed one (a list) by its JSON text."""
-    return value if isinstance(value, (str, int, float, type(None))) else json.dumps(value)
 
 
 def _envelope_problems(task: dict[str, Any], task_id: Any, article: str | None) -> list[Problem]:
