@@ -18,8 +18,6 @@ full rules report on, and it accepts the clean lists it is there for.
 
 from __future__ import annotations
 
-from itertools import repeat
-from operator import itemgetter
 from typing import Any
 
 from newsclaims.core.claim_rules import (
@@ -33,14 +31,13 @@ from newsclaims.core.claim_rules import (
 from newsclaims.core.scheme import RELATION_ENDPOINTS, Scheme
 
 _DOUBT = (KeyError, TypeError, ValueError, IndexError, AttributeError)
-_CONTROL = itemgetter(1)  # of a (region id, control) key
 
 
 class ResultScreen:
     """The scheme's names as the sets the screen looks up, built once per scheme."""
 
-    __slots__ = ("attribution", "choice_triples", "endpoints", "label_pairs", "link_kinds",
-                 "required", "text_name")
+    __slots__ = ("attribution", "choice_names", "choice_triples", "endpoints", "label_pairs",
+                 "link_kinds", "required", "text_name")
 
     def __init__(self, scheme: Scheme) -> None:
         self.text_name = scheme.text_name
@@ -54,6 +51,7 @@ class ResultScreen:
                 if c.per_region else {*every_label, None}
             triples.update((c.name, value, label) for value in c.values for label in on)
         self.choice_triples = frozenset(triples)
+        self.choice_names = tuple(scheme.choices)
         self.endpoints = {kind: RELATION_ENDPOINTS[kind] for kind in scheme.relations}
         self.link_kinds = tuple(LINK_RELATIONS.intersection(scheme.relations))
         # The rules ask a required choice only of regions with the label it applies to.
@@ -82,11 +80,12 @@ class ResultScreen:
         relations: list[dict[str, Any]] = []
         if not self._regions(result, text, label_of, claims, choices, relations):
             return None
-        chosen: dict[tuple[str, str | None], str] = {}
-        links: set[tuple[str, str]] = set()
+        chosen: dict[str, dict[str, str]] = {control: {} for control in self.choice_names}
+        links: dict[str, set[str]] = {kind: set() for kind in self.endpoints}
         if (self._choices(choices, label_of, chosen)
                 and self._relations(relations, label_of, links)
-                and self._region_rules(text, label_of, claims, chosen, links)):
+                and self._claims(text, claims, chosen[self.attribution] if self.attribution
+                                 else {}, links)):
             return len(label_of), len(relations)
         return None
 
@@ -95,7 +94,7 @@ class ResultScreen:
                  relations: list[dict[str, Any]]) -> bool:
         """Every labels item: a usable span with one known label under a fresh id;
         choices and relations are kept for after (they refer to the regions)."""
-        seen: set[tuple[str, str, int, int]] = set()
+        seen: set[tuple[int, int, str, str]] = set()
         length, text_name, pairs = len(text), self.text_name, self.label_pairs
         for item in result:
             kind = item["type"]
@@ -111,26 +110,28 @@ class ResultScreen:
             start, end, labels = value["start"], value["end"], value["labels"]
             (label,) = labels
             if (type(region_id) is not str or not (type(start) is type(end) is int)
-                    or type(labels) is not list or not region_id
-                    or (control, label) not in pairs or item["to_name"] != text_name
-                    or not 0 <= start < end <= length):
+                    or not region_id or type(labels) is not list or (control, label) not in pairs
+                    or item["to_name"] != text_name or not 0 <= start < end <= length):
                 return False
             span = text[start:end]
             # value.text, if there, is the span; no whitespace at either end of it (strip
             # and the rules' isspace agree on what whitespace is).
             if value.get("text", span) != span or span.strip() != span:
                 return False
-            seen.add((control, label, start, end))
+            seen.add((start, end, control, label))
             label_of[region_id] = label
             if label == CLAIM_LABEL:
                 claims[region_id] = (start, end)
-        # Fewer ids or spans than regions: an id used twice, or the same region twice.
+        # Fewer ids or spans than regions: an id used twice, or the same region twice
+        # (then a key that compares equal, True for 1, has not been type-checked either).
         regions = len(result) - len(choices) - len(relations)
         return len(label_of) == regions and len(seen) == regions
 
     def _choices(self, items: list[dict[str, Any]], label_of: dict[str, str],
-                 chosen: dict[tuple[str, str | None], str]) -> bool:
-        """Every choice one value the scheme allows on the region it names."""
+                 chosen: dict[str, dict[str, str]]) -> bool:
+        """Every choice one value the scheme allows on the region it names, the required
+        ones on every region they apply to; `chosen` gets control -> region id -> value
+        (the last one, as in the rules)."""
         triples = self.choice_triples
         for item in items:
             region_id, control, values = item["id"], item["from_name"], item["value"]["choices"]
@@ -138,49 +139,45 @@ class ResultScreen:
             if type(values) is not list or (control, value, label_of.get(region_id)) \
                     not in triples:
                 return False
-            chosen[region_id, control] = value
+            chosen[control][region_id] = value
+        if self.required:  # chosen names only regions of the right label: count them
+            labels = list(label_of.values())
+            for control, label in self.required:
+                if len(chosen[control]) != labels.count(label):
+                    return False
         return True
 
     def _relations(self, items: list[dict[str, Any]], label_of: dict[str, str],
-                   links: set[tuple[str, str]]) -> bool:
-        """Every relation typed, its types known and going between regions of their
-        labels; `links` gets (from region, type)."""
+                   links: dict[str, set[str]]) -> bool:
+        """Every relation of one known type, going between regions of the labels it
+        joins; `links` gets type -> the regions it goes from. (Label Studio can give a
+        relation several types: the rules take them, the screen leaves them to them.)"""
         endpoints = self.endpoints
         for item in items:
             from_id, to_id, kinds = item["from_id"], item["to_id"], item["labels"]
             if item.get("direction") == "left":  # arrow flipped in the UI: to -> from
                 from_id, to_id = to_id, from_id
-            ends = (label_of.get(from_id), label_of.get(to_id))
-            if type(kinds) is not list or not kinds:
-                return False
-            for kind in kinds:
-                if endpoints[kind] != ends:
-                    return False
-                links.add((from_id, kind))
+            (kind,) = kinds
+            if type(kinds) is not list or endpoints[kind] != (label_of[from_id],
+                                                              label_of[to_id]):
+                return False  # (a dangling id is a KeyError)
+            links[kind].add(from_id)
         return True
 
-    def _region_rules(self, text: str, label_of: dict[str, str],
-                      claims: dict[str, tuple[int, int]],
-                      chosen: dict[tuple[str, str | None], str],
-                      links: set[tuple[str, str]]) -> bool:
-        """Required choices present; a claim's attribution agrees with its links and,
-        for a direct quote, with the quotation marks around it."""
-        if self.required:  # chosen has one key per region and control: count them
-            labels, controls = list(label_of.values()), list(map(_CONTROL, chosen))
-            for control, label in self.required:
-                if controls.count(control) != labels.count(label):
-                    return False
-        attribution_control, link_kinds = self.attribution, self.link_kinds
-        for region_id, span in claims.items():
-            attribution = chosen.get((region_id, attribution_control))
-            if attribution is None:
+    def _claims(self, text: str, claims: dict[str, tuple[int, int]],
+                attribution_of: dict[str, str], links: dict[str, set[str]]) -> bool:
+        """A claim's attribution agrees with its links and, for a direct quote, with the
+        quotation marks around it."""
+        sourced, link_kinds = links.get("source", ()), self.link_kinds
+        for region_id, attribution in attribution_of.items():
+            if region_id not in claims:
                 continue
             if attribution == UNATTRIBUTED:
-                if (region_id, "source") in links:
+                if region_id in sourced:
                     return False
-            elif links.isdisjoint(zip(repeat(region_id), link_kinds)):
+            elif not any(region_id in links[kind] for kind in link_kinds):
                 return False
-            if attribution == DIRECT_QUOTE and not quote_marked(text, *span):
+            if attribution == DIRECT_QUOTE and not quote_marked(text, *claims[region_id]):
                 return False
         return True
 
