@@ -9,9 +9,9 @@ rule that would report, warnings included. `check_result` then runs the full rul
 so every problem is still found, worded and placed by them alone.
 
 Per item it does as few operations as it can (each costs ~100-500 instructions in
-this interpreter): a (control, label) or (control, value, label) looked up in the set
-the scheme allows stands for "known strings" (a JSON value equal to a string is one),
-ids and duplicate spans are counted once at the end instead of tested per item.
+this interpreter): a label found in its control's set, a (control, value, label) in
+the set the scheme allows, stand for "known strings" (a JSON value equal to a string
+is one); ids and duplicate spans are counted once at the end, not tested per item.
 tests/test_result_screen.py holds the screen to that: it never accepts a list the
 full rules report on, and it accepts the clean lists it is there for.
 """
@@ -36,14 +36,13 @@ _DOUBT = (KeyError, TypeError, ValueError, IndexError, AttributeError)
 class ResultScreen:
     """The scheme's names as the sets the screen looks up, built once per scheme."""
 
-    __slots__ = ("attribution", "choice_names", "choice_triples", "endpoints", "label_pairs",
+    __slots__ = ("attribution", "choice_names", "choice_triples", "endpoints", "labels_of",
                  "link_kinds", "required", "text_name")
 
     def __init__(self, scheme: Scheme) -> None:
         self.text_name = scheme.text_name
-        self.label_pairs = frozenset((control, label) for control, labels
-                                     in scheme.labels.items() for label in labels)
-        every_label = {label for _, label in self.label_pairs}
+        self.labels_of = {control: frozenset(labels) for control, labels in scheme.labels.items()}
+        every_label = set().union(*self.labels_of.values())
         triples: set[tuple[str, str, str | None]] = set()
         for c in scheme.choices.values():
             # A per-region choice names a region of its label; any other may name anything.
@@ -95,7 +94,7 @@ class ResultScreen:
         """Every labels item: a usable span with one known label under a fresh id;
         choices and relations are kept for after (they refer to the regions)."""
         seen: set[tuple[int, int, str, str]] = set()
-        length, text_name, pairs = len(text), self.text_name, self.label_pairs
+        length, text_name, labels_of = len(text), self.text_name, self.labels_of
         for item in result:
             kind = item["type"]
             if kind != "labels":
@@ -110,7 +109,7 @@ class ResultScreen:
             start, end, labels = value["start"], value["end"], value["labels"]
             (label,) = labels
             if (type(region_id) is not str or not (type(start) is type(end) is int)
-                    or not region_id or type(labels) is not list or (control, label) not in pairs
+                    or not region_id or type(labels) is not list or label not in labels_of[control]
                     or item["to_name"] != text_name or not 0 <= start < end <= length):
                 return False
             span = text[start:end]
@@ -158,8 +157,9 @@ class ResultScreen:
             if item.get("direction") == "left":  # arrow flipped in the UI: to -> from
                 from_id, to_id = to_id, from_id
             (kind,) = kinds
-            if type(kinds) is not list or endpoints[kind] != (label_of[from_id],
-                                                              label_of[to_id]):
+            want_from, want_to = endpoints[kind]
+            if (type(kinds) is not list or label_of[from_id] != want_from
+                    or label_of[to_id] != want_to):
                 return False  # (a dangling id is a KeyError)
             links[kind].add(from_id)
         return True
