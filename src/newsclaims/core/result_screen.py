@@ -121,8 +121,7 @@ class ResultScreen:
             label_of[region_id] = label
             if label == CLAIM_LABEL:
                 claims[region_id] = (start, end)
-        # Fewer ids or spans than regions: an id used twice, or the same region twice
-        # (then a key that compares equal, True for 1, has not been type-checked either).
+        # Fewer ids or spans than regions: an id used twice, or the same region twice.
         regions = len(result) - len(choices) - len(relations)
         return len(label_of) == regions and len(seen) == regions
 
