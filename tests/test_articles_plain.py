@@ -9,7 +9,14 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsclaims.core.articles import article_record_ok, check_articles, read_jsonl, task_data_ok
+from newsclaims.core.articles import (
+    _data_patterns,
+    _no_control_characters,
+    article_record_ok,
+    check_articles,
+    read_jsonl,
+    task_data_ok,
+)
 from newsclaims.core.ids import article_id
 from newsclaims.core.schemas import errors
 from newsclaims.ingest.ingest import ingest
@@ -91,3 +98,12 @@ def test_a_record_the_plain_check_refuses_gets_the_schema_message(tmp_path: Path
     assert tasks == []
     assert [p.code for p in problems] == ["article-schema"]
     assert "pdf" in problems[0].message and problems[0].line == 1
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.one_of(st.characters(max_codepoint=0x9F), st.characters()),
+               max_size=20))
+def test_the_text_check_says_what_the_schema_pattern_says(text: str) -> None:
+    """`task_data_ok` asks the UTF-8 bytes for control characters instead of running the
+    schema's text pattern: the two agree on every string, lone surrogates included."""
+    assert _no_control_characters(text) is (_data_patterns()["text"].search(text) is not None)

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsclaims.core.result_rules import check_result, rule_problems
+from newsclaims.core.result_rules import _count_result, check_result, rule_problems
 from newsclaims.core.result_screen import screen_for
 from newsclaims.core.scheme import load_scheme
 
@@ -69,6 +69,17 @@ def test_the_screen_accepts_exactly_what_the_rules_find_nothing_in(where: str, r
     assert SCREEN.accepts(result, text) is clean, where
     assert check_result(result, text, scheme=SCHEME) == rule_problems(result, text,
                                                                        scheme=SCHEME)
+    _assert_counted_alike(result, text)
+
+
+def _assert_counted_alike(result: Any, text: str) -> None:
+    """check_result counts what it accepts as the full count does (distinct region
+    ids, relation items) and adds nothing else."""
+    counted = dict.fromkeys(("regions", "relations", "tasks"), 0)
+    _count_result(result, counted)
+    screened = dict.fromkeys(("regions", "relations", "tasks"), 0)
+    check_result(result, text, scheme=SCHEME, counts=screened)
+    assert screened == counted
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -135,3 +146,107 @@ def test_the_screen_never_accepts_a_list_the_rules_report_on(case: tuple[Any, st
         assert rule_problems(result, text, scheme=SCHEME) == []
     assert check_result(result, text, scheme=SCHEME) == rule_problems(result, text,
                                                                        scheme=SCHEME)
+    _assert_counted_alike(result, text)
+
+
+def _clean_fixture() -> tuple[list[dict[str, Any]], str]:
+    task = json.loads((ROOT / "tests/fixtures/exports/clean.json").read_text(encoding="utf-8"))[0]
+    return task["annotations"][0]["result"], task["data"]["text"]
+
+
+def _item(result: list[dict[str, Any]], kind: str, region_id: str,
+          control: str | None = None) -> dict[str, Any]:
+    return next(i for i in result if i["type"] == kind and i.get("id", i.get("from_id"))
+                == region_id and (control is None or i.get("from_name") == control))
+
+
+def _id_twice(r: list[dict[str, Any]]) -> None:
+    _item(r, "labels", "s2")["id"] = "s1"
+
+
+def _span_twice(r: list[dict[str, Any]]) -> None:
+    r.append({**copy.deepcopy(_item(r, "labels", "e1")), "id": "e9"})
+
+
+def _one_id_two_controls(r: list[dict[str, Any]]) -> None:
+    """Label Studio's way of giving one region labels of two controls."""
+    r.append({**copy.deepcopy(_item(r, "labels", "e1")), "from_name": "attribution",
+              "value": {**_item(r, "labels", "e1")["value"], "labels": ["CUE"]}})
+
+
+def _type_missing_here_twice_there(r: list[dict[str, Any]]) -> None:
+    r.remove(_item(r, "choices", "s3", "source_type"))
+    r.append(copy.deepcopy(_item(r, "choices", "s1", "source_type")))
+
+
+def _attribution_replaced(r: list[dict[str, Any]]) -> None:
+    later = copy.deepcopy(_item(r, "choices", "c1", "attribution_type"))
+    later["value"]["choices"] = ["INDIRECT"]
+    r.append(later)
+
+
+def _quote_replaced_by_one_without_marks(r: list[dict[str, Any]]) -> None:
+    _attribution_replaced(r)
+    _item(r, "choices", "c2", "attribution_type")["value"]["choices"] = ["DIRECT_QUOTE"]
+
+
+def _without_text(r: list[dict[str, Any]]) -> None:
+    del _item(r, "labels", "e2")["value"]["text"]
+
+
+def _null_text(r: list[dict[str, Any]]) -> None:
+    _item(r, "labels", "e2")["value"]["text"] = None
+
+
+def _trailing_space(r: list[dict[str, Any]]) -> None:
+    value = _item(r, "labels", "e2")["value"]
+    value["end"] += 1
+    value["text"] += " "
+
+
+def _bool_start(r: list[dict[str, Any]]) -> None:
+    _item(r, "labels", "s1")["value"]["start"] = False
+
+
+def _float_end(r: list[dict[str, Any]]) -> None:
+    _item(r, "labels", "s1")["value"]["end"] = 9.0
+
+
+def _two_types(r: list[dict[str, Any]]) -> None:
+    _item(r, "relation", "c1")["labels"] = ["source", "source"]
+
+
+def _arrow_flipped(r: list[dict[str, Any]]) -> None:
+    relation = _item(r, "relation", "c1")
+    relation.update(from_id=relation["to_id"], to_id="c1", direction="left")
+
+
+def _unattributed_with_source(r: list[dict[str, Any]]) -> None:
+    _item(r, "choices", "c2", "attribution_type")["value"]["choices"] = ["UNATTRIBUTED"]
+
+
+def _attributed_without_link(r: list[dict[str, Any]]) -> None:
+    r[:] = [i for i in r if not (i["type"] == "relation" and i["from_id"] == "c3")]
+
+
+# Each edit of the clean list meets one shortcut of the screen (counting ids and spans
+# once, choices per control with the last one kept, one type per relation, value.text
+# optional, whitespace by strip): (edit, does the screen accept it).
+EDITS = [(_id_twice, False), (_span_twice, False), (_one_id_two_controls, False),
+         (_type_missing_here_twice_there, False), (_attribution_replaced, True),
+         (_quote_replaced_by_one_without_marks, False), (_without_text, True),
+         (_null_text, False), (_trailing_space, False), (_bool_start, False),
+         (_float_end, False), (_two_types, False), (_arrow_flipped, True),
+         (_unattributed_with_source, False), (_attributed_without_link, False)]
+
+
+@pytest.mark.parametrize(("edit", "accepted"), EDITS, ids=[e.__name__ for e, _ in EDITS])
+def test_each_shortcut_of_the_screen_on_the_list_it_is_about(edit: Any, accepted: bool) -> None:
+    result, text = _clean_fixture()
+    assert SCREEN.accepts(result, text)
+    edit(result)
+    assert SCREEN.accepts(result, text) is accepted
+    problems = rule_problems(result, text, scheme=SCHEME)
+    assert (problems == []) is (accepted or edit in (_one_id_two_controls, _two_types))
+    assert check_result(result, text, scheme=SCHEME) == problems
+    _assert_counted_alike(result, text)

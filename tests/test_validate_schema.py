@@ -55,20 +55,52 @@ def _mutations() -> list[tuple[str, object]]:
         ("annotations.0.ground_truth", 1), ("annotations.0.result", {}),
         ("predictions", [True]), ("predictions.0.score", "high"),
         ("predictions.0.model_version", 2), ("predictions.0.result", None),
+        ("updated_at", None), ("meta", []), ("drafts", "x"),
+        ("annotations.0.created_at", 1), ("annotations.0.updated_at", []),
+        ("predictions.0.score", False),
     ]
+
+
+def _mutated(where: str, value: object) -> dict:
+    [task] = json.loads((FIXTURES / "clean.json").read_text("utf-8"))[:1]
+    *parents, last = where.split(".")
+    target = task
+    for key in parents:
+        target = target[int(key)] if isinstance(target, list) else target[key]
+    if value is _ABSENT:
+        del target[int(last) if isinstance(target, list) else last]
+    else:
+        target[int(last) if isinstance(target, list) else last] = value
+    return task
+
+
+_ABSENT = object()
 
 
 @pytest.mark.parametrize(("where", "value"), _mutations())
 def test_plain_envelope_check_never_accepts_what_the_schema_rejects(where, value) -> None:
     from newsclaims.export.validate import _plain_envelope_ok
 
-    [task] = json.loads((FIXTURES / "clean.json").read_text("utf-8"))[:1]
-    *parents, last = where.split(".")
-    target = task
-    for key in parents:
-        target = target[int(key)] if isinstance(target, list) else target[key]
-    target[int(last) if isinstance(target, list) else last] = value
+    task = _mutated(where, value)
     assert list(errors("labelstudio-export", [task]))  # the mutation breaks the schema
     assert not _plain_envelope_ok(task)
     codes = {p.code for p in validate([task]).problems}
     assert "schema" in codes or "result-item-invalid" in codes
+
+
+@pytest.mark.parametrize(("where", "value"), [
+    ("meta", None), ("meta", {}), ("drafts", []), ("created_at", _ABSENT),
+    ("annotations.0.lead_time", None), ("annotations.0.lead_time", 3),
+    ("annotations.0.lead_time", _ABSENT), ("annotations.0.was_cancelled", _ABSENT),
+    ("annotations.0.completed_by", None), ("annotations.0.completed_by", {"id": 3}),
+    ("predictions.0.score", None), ("predictions.0.score", _ABSENT),
+    ("predictions.0.model_version", None), ("predictions.0.model_version", _ABSENT),
+])
+def test_plain_envelope_check_accepts_what_the_schema_accepts(where, value) -> None:
+    """Optional keys absent or null where the schema allows it: the plain check passes
+    them (else every such task would pay for the schema)."""
+    from newsclaims.export.validate import _plain_envelope_ok
+
+    task = _mutated(where, value)
+    assert not list(errors("labelstudio-export", [task]))
+    assert _plain_envelope_ok(task)

@@ -176,27 +176,39 @@ def task_data_ok(data: Any) -> bool:
     if type(data) is not dict or not data.keys() <= _data_keys():
         return False
     text, article, tags = data.get("text"), data.get("article_id"), data.get("tags", [])
+    title, source, url, published, language = map(data.get, _OPTIONAL_STRINGS)
     patterns = _data_patterns()
-    return (type(text) is str and len(text) >= 1 and patterns["text"].search(text) is not None
+    return (type(text) is str and len(text) >= 1 and _no_control_characters(text)
             and type(article) is str and patterns["article_id"].search(article) is not None
-            and _optional_str(data, "title") and _optional_str(data, "source")
-            and _optional_str(data, "url", lambda v: _conforms(v, "uri"))
-            and _optional_str(data, "published", lambda v: _conforms(v, "date"))
-            and _optional_str(data, "language",
-                              lambda v: patterns["language"].search(v) is not None)
+            and (title is None or type(title) is str)
+            and (source is None or type(source) is str)
+            and (url is None or (type(url) is str and _conforms(url, "uri")))
+            and (published is None or (type(published) is str and _conforms(published, "date")))
+            and (language is None or (type(language) is str
+                                      and patterns["language"].search(language) is not None))
             and type(tags) is list and all(type(t) is str and t for t in tags)
             and len(set(tags)) == len(tags))
+
+
+_OPTIONAL_STRINGS = ("title", "source", "url", "published", "language")  # string or null
+
+
+# The characters the task schema's text pattern forbids (U+0000-U+0008, U+000B-U+001F,
+# U+007F) are one byte each in UTF-8, and every byte of a longer character is >= 0x80:
+# so a translate of the UTF-8 bytes finds them, ~5x faster than the pattern's regex.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])
+_CONTROL_TO_NUL = bytes.maketrans(_CONTROL_BYTES, bytes(len(_CONTROL_BYTES)))
+
+
+def _no_control_characters(text: str) -> bool:
+    """What the schema's text pattern says (lone surrogates pass it, and pass here)."""
+    return b"\0" not in text.encode("utf-8", "surrogatepass").translate(_CONTROL_TO_NUL)
 
 
 def _conforms(value: str, form: str) -> bool:
     """The task schema's own format check, asked only for a record that has the field
     (so clean records without a url or date never import jsonschema)."""
     return bool(format_checker().conforms(value, form))
-
-
-def _optional_str(data: dict[str, Any], key: str, check: Any = None) -> bool:
-    value = data.get(key)
-    return value is None or (type(value) is str and (check is None or check(value)))
 
 
 def article_record_ok(record: Any) -> bool:
@@ -237,7 +249,8 @@ def _data_keys() -> frozenset[str]:
 
 @functools.cache
 def _data_patterns() -> dict[str, re.Pattern[str]]:
-    """The task schema's patterns, compiled (jsonschema matches them with re.search)."""
+    """The task schema's patterns, compiled (jsonschema matches them with re.search);
+    text's is asked by `_no_control_characters` instead (tests hold the two equal)."""
     properties = load_schema("task")["$defs"]["fields"]["properties"]
     return {name: re.compile(properties[name]["pattern"])
             for name in ("text", "article_id", "language")}

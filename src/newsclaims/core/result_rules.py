@@ -9,7 +9,9 @@ Codes are stable and documented in docs/validation.md.
 
 from __future__ import annotations
 
-from itertools import repeat
+import json
+from itertools import compress, repeat
+from operator import itemgetter
 from typing import Any
 
 from newsclaims.core.claim_rules import (
@@ -277,13 +279,21 @@ def check_result(
     task_id: int | None = None,
     article_id: str | None = None,
     annotation_id: int | None = None,
+    counts: dict[str, int] | None = None,
 ) -> list[Problem]:
     """Every rule that needs only one result list and its text; problems carry the place.
     A clean list is accepted by `result_screen` at a fraction of the cost; any other
-    goes through `rule_problems`."""
+    goes through `rule_problems`. `counts` (if given) gets the list's regions (distinct
+    ids) and relations added to its "regions" and "relations"."""
     scheme = scheme or load_scheme()
-    if isinstance(result, list) and screen_for(scheme).accepts(result, text):
+    sizes = screen_for(scheme).sizes(result, text) if isinstance(result, list) else None
+    if sizes is not None:
+        if counts is not None:
+            counts["regions"] += sizes[0]
+            counts["relations"] += sizes[1]
         return []
+    if counts is not None:
+        _count_result(result, counts)
     return rule_problems(result, text, scheme=scheme, task_id=task_id, article_id=article_id,
                          annotation_id=annotation_id)
 
@@ -322,6 +332,28 @@ def rule_problems(
         checker.relation_item(item)
     checker.region_rules()
     return checker.problems
+
+
+def _count_result(result: Any, counts: dict[str, int]) -> None:
+    if not isinstance(result, list):
+        return
+    try:  # the usual well-formed list, counted by C loops (map, compress)
+        kinds = list(map(_TYPE, result))
+        regions = set(map(_ID, compress(result, map("labels".__eq__, kinds))))
+    except (KeyError, TypeError):
+        kinds = [item.get("type") if isinstance(item, dict) else None for item in result]
+        regions = {_hashable(item.get("id")) for item, kind in zip(result, kinds, strict=True)
+                   if kind == "labels"}
+    counts["relations"] += kinds.count("relation")
+    counts["regions"] += len(regions)
+
+
+_TYPE, _ID = itemgetter("type"), itemgetter("id")
+
+
+def _hashable(value: Any) -> Any:
+    """A region id as a set member: a malformed one (a list) by its JSON text."""
+    return value if isinstance(value, (str, int, float, type(None))) else json.dumps(value)
 
 
 def _short(value: Any, limit: int = 40) -> str:

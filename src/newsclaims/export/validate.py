@@ -17,8 +17,6 @@ import dataclasses
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import compress
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -128,10 +126,9 @@ def _check_task(task: dict[str, Any], scheme: Scheme, first_task_of: dict[str, A
                                     annotation_id=annotation_id))
             continue
         counts["annotations"] += 1
-        result = annotation.get("result")
-        _count_result(result, counts)
-        problems.extend(check_result(result, text, scheme=scheme, task_id=task_id,
-                                     article_id=article, annotation_id=annotation_id))
+        problems.extend(check_result(annotation.get("result"), text, scheme=scheme,
+                                     task_id=task_id, article_id=article,
+                                     annotation_id=annotation_id, counts=counts))
     predictions = task.get("predictions")
     for prediction in predictions if isinstance(predictions, list) else ():
         if not isinstance(prediction, dict):
@@ -149,28 +146,6 @@ def _as_prediction_problem(problem: Problem, prediction_id: Any) -> Problem:
         problem, severity=severity, message=f"prediction {prediction_id}: {problem.message}",
         extra={**problem.extra, "prediction_id": prediction_id},
     )
-
-
-def _count_result(result: Any, counts: dict[str, int]) -> None:
-    if not isinstance(result, list):
-        return
-    try:  # the usual well-formed list, counted by C loops (map, compress)
-        kinds = list(map(_TYPE, result))
-        regions = set(map(_ID, compress(result, map("labels".__eq__, kinds))))
-    except (KeyError, TypeError):
-        kinds = [item.get("type") if isinstance(item, dict) else None for item in result]
-        regions = {_hashable(item.get("id")) for item, kind in zip(result, kinds, strict=True)
-                   if kind == "labels"}
-    counts["relations"] += kinds.count("relation")
-    counts["regions"] += len(regions)
-
-
-_TYPE, _ID = itemgetter("type"), itemgetter("id")
-
-
-def _hashable(value: Any) -> Any:
-    """A region id as a set member: a malformed one (a list) by its JSON text."""
-    return value if isinstance(value, (str, int, float, type(None))) else json.dumps(value)
 
 
 def _envelope_problems(task: dict[str, Any], task_id: Any, article: str | None) -> list[Problem]:
@@ -209,45 +184,46 @@ def _schema_problems(schema: str, instance: Any, prefix: tuple[str, ...], task: 
 
 
 def _plain_envelope_ok(task: dict[str, Any]) -> bool:
-    """True only if the export schema would accept the task outside `data` and results."""
+    """True only if the export schema would accept the task outside `data` and results.
+    (An optional key is looked up with a default of an allowed type: absent passes.)"""
     if type(task.get("id")) is not int or "data" not in task:
         return False
-    if not (_optional(task, "created_at", str) and _optional(task, "updated_at", str)
-            and _optional(task, "drafts", list) and _optional(task, "meta", (dict, type(None)))):
+    if not (isinstance(task.get("created_at", ""), str)
+            and isinstance(task.get("updated_at", ""), str)
+            and isinstance(task.get("drafts", []), list)
+            and isinstance(task.get("meta"), (dict, type(None)))):
         return False
     annotations = task.get("annotations", [])
     predictions = task.get("predictions", [])
     if not isinstance(annotations, list) or not isinstance(predictions, list):
         return False
-    return all(_plain_annotation_ok(a) for a in annotations) and all(
-        type(p) is int or _plain_prediction_ok(p) for p in predictions)
+    for annotation in annotations:
+        if not _plain_annotation_ok(annotation):
+            return False
+    return all(type(p) is int or _plain_prediction_ok(p) for p in predictions)
 
 
 def _plain_annotation_ok(annotation: Any) -> bool:
     if not isinstance(annotation, dict) or type(annotation.get("id")) is not int:
         return False
     user = annotation.get("completed_by")
+    lead_time = annotation.get("lead_time")
     return (isinstance(annotation.get("result"), list)
             and (user is None or type(user) is int
                  or (isinstance(user, dict) and type(user.get("id")) is int))
-            and _optional(annotation, "was_cancelled", bool)
-            and _optional(annotation, "ground_truth", bool)
-            and _optional(annotation, "created_at", str)
-            and _optional(annotation, "updated_at", str)
-            and _optional(annotation, "lead_time", (int, float, type(None)))
-            and type(annotation.get("lead_time")) is not bool)
+            and isinstance(annotation.get("was_cancelled", False), bool)
+            and isinstance(annotation.get("ground_truth", False), bool)
+            and isinstance(annotation.get("created_at", ""), str)
+            and isinstance(annotation.get("updated_at", ""), str)
+            and isinstance(lead_time, (int, float, type(None))) and type(lead_time) is not bool)
 
 
 def _plain_prediction_ok(prediction: Any) -> bool:
+    score = prediction.get("score") if isinstance(prediction, dict) else None
     return (isinstance(prediction, dict) and type(prediction.get("id")) is int
             and isinstance(prediction.get("result"), list)
-            and _optional(prediction, "model_version", (str, type(None)))
-            and _optional(prediction, "score", (int, float, type(None)))
-            and type(prediction.get("score")) is not bool)
-
-
-def _optional(obj: dict[str, Any], key: str, types: type | tuple[type, ...]) -> bool:
-    return key not in obj or isinstance(obj[key], types)
+            and isinstance(prediction.get("model_version"), (str, type(None)))
+            and isinstance(score, (int, float, type(None))) and type(score) is not bool)
 
 
 def _envelope(task: dict[str, Any]) -> dict[str, Any]:
