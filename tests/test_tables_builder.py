@@ -4,6 +4,7 @@ null."""
 
 from __future__ import annotations
 
+from newsclaims.release import tables
 from newsclaims.release.tables import TableBuilder, table_spec
 
 
@@ -25,3 +26,8 @@ def test_appended_and_extended_rows_keep_their_order_across_batches() -> None:
     assert table.column("split").to_pylist() == ["train", "test", "test", "test",
                                                  "validation", "train", "train"]
     assert table.column("to_label").null_count == 7
+
+
+def test_a_row_of_one_column_is_still_a_tuple() -> None:
+    assert tables._picker(["a"])({"a": 1, "b": 2}) == (1,)
+    assert tables._picker(["b", "a"])({"a": 1, "b": 2}) == (2, 1)

