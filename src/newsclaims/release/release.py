@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from newsclaims import __version__
 from newsclaims.core.atomic import pid_alive, sha256_file
+from newsclaims.core.collector import collector_paused
 from newsclaims.core.errors import NewsclaimsError, Problem, Severity, has_errors
 from newsclaims.core.schemas import describe, errors
 from newsclaims.core.scheme import Scheme, load_scheme
@@ -72,6 +73,10 @@ class ReleaseResult:
         return self.path is not None
 
 
+# No cyclic collection for the whole release (`core.collector`): it makes millions of
+# short-lived objects, and a collector back on right after the pass walked what the pass
+# left alive (~0.5 CPU s of a 20,000-task release, ~190 passes).
+@collector_paused()
 def release(
     export_path: str | Path,
     *,
