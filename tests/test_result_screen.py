@@ -82,6 +82,16 @@ def _assert_counted_alike(result: Any, text: str) -> None:
     assert screened == counted
 
 
+def test_only_labels_items_count_as_regions() -> None:
+    """An item whose type is not a string (a number, a list) is no region: the count
+    compares types with ==, not with str.__eq__ (whose NotImplemented is truthy)."""
+    result = [{"type": "labels", "id": "a"}, {"type": 7, "id": "b"},
+              {"type": ["labels"], "id": "c"}, {"type": "relation", "id": "d"}]
+    counted = dict.fromkeys(("regions", "relations", "tasks"), 0)
+    _count_result(result, counted)
+    assert counted == {"regions": 1, "relations": 1, "tasks": 0}
+
+
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Every place in a JSON value (list index or dict key)."""
     places = [prefix]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from itertools import compress, repeat
-from operator import itemgetter
+from operator import eq, itemgetter
 from typing import Any
 
 from newsclaims.core.claim_rules import (
@@ -339,7 +339,7 @@ def _count_result(result: Any, counts: dict[str, int]) -> None:
         return
     try:  # the usual well-formed list, counted by C loops (map, compress)
         kinds = list(map(_TYPE, result))
-        regions = set(map(_ID, compress(result, map("labels".__eq__, kinds))))
+        regions = set(map(_ID, compress(result, map(eq, kinds, repeat("labels")))))
     except (KeyError, TypeError):
         kinds = [item.get("type") if isinstance(item, dict) else None for item in result]
         regions = {_hashable(item.get("id")) for item, kind in zip(result, kinds, strict=True)
