@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from newsclaims.core.chars import char_classes, code_points, token_bounds
 from newsclaims.core.scheme import Scheme, load_scheme
-from newsclaims.export.convert import ParsedAnnotations, ParsedResult, claims_from
+from newsclaims.export.convert import ParsedAnnotations, ParsedResult, claim_links
 from newsclaims.review.gold import adjudication_prediction_ids, completed_annotations
 from newsclaims.review.matching import Policy, Span, any_overlap, exact, prf
 
@@ -223,6 +223,7 @@ class _Tokens:
 def _reading(annotation: dict[str, Any], parsed: ParsedResult, tokens: _Tokens,
              lookups: _Lookups) -> _Reading:
     reading = _Reading(annotation.get("id"))
+    spans, choices = reading.spans, reading.choices
     of_layer: dict[str, list[dict[str, Any]]] = {layer: [] for layer in lookups.labels}
     for span in parsed.spans:
         label, layer = span["label"], span["layer"]
@@ -232,21 +233,17 @@ def _reading(annotation: dict[str, Any], parsed: ParsedResult, tokens: _Tokens,
         if names is None:
             continue  # unknown labels are validation's business, not agreement's
         where = (span["start"], span["end"])
-        reading.spans[label].add(where)
-        reading.choices.setdefault((label, where), {name: span.get(name) for name in names})
-    for layer, spans in of_layer.items():
-        reading.token_values[layer] = _token_values(spans, tokens, lookups.domains[layer])
-    for claim in claims_from(parsed.spans, parsed.relations):
-        reading.triples.add((
-            (claim["claim_start"], claim["claim_end"]),
-            _maybe_span(claim["source_start"], claim["source_end"]),
-            _maybe_span(claim["cue_start"], claim["cue_end"]),
-        ))
+        spans[label].add(where)
+        if (label, where) not in choices:
+            choices[(label, where)] = {name: span.get(name) for name in names}
+    for layer, in_layer in of_layer.items():
+        reading.token_values[layer] = _token_values(in_layer, tokens, lookups.domains[layer])
+    reading.triples = {
+        ((claim["start"], claim["end"]),
+         (sources[0]["start"], sources[0]["end"]) if sources else None,
+         (cues[0]["start"], cues[0]["end"]) if cues else None)
+        for claim, sources, cues in claim_links(parsed.spans, parsed.relations)}
     return reading
-
-
-def _maybe_span(start: int | None, end: int | None) -> Span | None:
-    return None if start is None or end is None else (start, end)
 
 
 def _token_domain(scheme: Scheme, layer: str) -> dict[str, int]:
