@@ -82,4 +82,7 @@ def test_layer_spans_are_the_parsed_spans_of_the_layer_without_choices(
     parsed = parse_result(result, text)
     expected = [{k: v for k, v in span.items() if k not in choices}
                 for span in parsed.spans if span["layer"] == "entity"]
-    assert layer_spans(result, text, "entity") == expected
+    got = layer_spans(result, text, "entity")
+    assert got == expected
+    for row in got:  # trimmed of edge whitespace, still the text at its offsets
+        assert row["text"] == text[row["start"]:row["end"]] == row["text"].strip() != ""

@@ -135,12 +135,15 @@ def _span(
         if raw is None:
             return None
     stripped = raw.strip()
-    if not stripped:
+    if len(stripped) == len(raw):  # nothing to trim, as nearly always
+        start = value["start"]
+    elif stripped:
+        start = value["start"] + len(raw) - len(raw.lstrip())
+    else:
         problems.append(_problem("span-blank", "span is only whitespace", region_id))
         return None
-    lead = len(raw) - len(raw.lstrip())
-    return span_row(region_id, item.get("from_name"), value["labels"][0], value["start"] + lead,
-                    stripped, trimmed=len(stripped) != len(raw), choice_columns=choice_columns)
+    return span_row(region_id, item.get("from_name"), value["labels"][0], start, stripped,
+                    trimmed=len(stripped) != len(raw), choice_columns=choice_columns)
 
 
 def _plain_slice(region_id: Any, value: Any, text: str) -> str | None:
@@ -183,9 +186,11 @@ def span_row(region_id: Any, layer: Any, label: Any, start: int, text: str, *, t
              choice_columns: Iterable[str]) -> dict[str, Any]:
     """One span row as `parse_result` makes it (choices unset); the gold merge builds
     its rows with it too."""
-    return {"region_id": region_id, "layer": layer, "label": label, "start": start,
-            "end": start + len(text), "text": text, "trimmed": trimmed,
-            **dict.fromkeys(choice_columns)}
+    row = {"region_id": region_id, "layer": layer, "label": label, "start": start,
+           "end": start + len(text), "text": text, "trimmed": trimmed}
+    for column in choice_columns:  # cheaper than merging a dict.fromkeys
+        row[column] = None
+    return row
 
 
 def relation_row(from_id: Any, to_id: Any, kind: str, from_label: Any,
