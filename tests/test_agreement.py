@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from factories import annotation, find, region, relation, task
 from factories import labels as labels_item
 from newsclaims.cli import app
-from newsclaims.review.agreement import agreement, agreement_summary, alpha_from_counts
+from newsclaims.review.agreement import AlphaTally, agreement, agreement_summary, alpha_from_counts
 
 TEXT = ("Smith said taxes rose. Jones said prices fell. "
         "Lee told reporters jobs grew. Kim said rates held.")
@@ -349,3 +349,34 @@ def test_token_offsets_are_the_regular_expressions_tokens(text: str) -> None:
     tokens = _Tokens(text)
     assert list(zip(tokens.starts.tolist(), tokens.ends.tolist(), strict=True)) == [
         m.span() for m in TOKEN.finditer(text)]
+
+
+def _counts(columns: list[np.ndarray], values: int) -> np.ndarray:
+    """Units × values counts of value indices side by side (one column per annotator)."""
+    block = np.zeros((len(columns[0]), values))
+    for column in columns:
+        block[np.arange(len(columns[0])), column] += 1
+    return block
+
+
+_VALUES = 4
+_columns = st.integers(0, 12).flatmap(lambda n: st.lists(
+    st.lists(st.integers(0, _VALUES - 1), min_size=n, max_size=n).map(
+        lambda v: np.array(v, dtype=np.uint8)), min_size=2, max_size=4))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_columns, max_size=10))
+def test_value_pairs_add_the_same_floats_as_their_counts(articles: list[list[np.ndarray]]) -> None:
+    # Two-annotator units go in as value pairs (held, then added at once); units of three
+    # or four annotators in between (coincidences in halves and thirds) must not change
+    # a single bit.
+    by_counts, by_pairs = AlphaTally(_VALUES), AlphaTally(_VALUES)
+    for columns in articles:
+        by_counts.add(_counts(columns, _VALUES))
+        if len(columns) == 2:
+            by_pairs.add_pairs(*columns)
+        else:
+            by_pairs.add(_counts(columns, _VALUES))
+    assert by_pairs.figure() == by_counts.figure()
+    assert by_pairs.coincidences.tobytes() == by_counts.coincidences.tobytes()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from factories import annotation, find, region, relation
 from factories import task as make_task
 from newsclaims.review.gold import choose_gold
@@ -232,3 +234,22 @@ def test_only_articles_with_disagreements_are_sent_for_adjudication() -> None:
     shorter = annotation(2, region("q", "SOURCE", TEXT, "Officials", source_type="ANONYMOUS"))
     changed = needing_adjudication([{**task(full(1, "a"), shorter), "id": 8}])
     assert changed[0].model_version != item.model_version
+
+
+@pytest.mark.parametrize("values", [
+    ["INDIRECT"], ["INDIRECT", "INDIRECT", "INDIRECT"], [None, None], ["INDIRECT", None],
+    [None, "INDIRECT", "INDIRECT"], ["INDIRECT", "DIRECT_QUOTE"],
+    ["MIXED", "DIRECT_QUOTE", "DIRECT_QUOTE", "MIXED"], ["MIXED", "MIXED", "DIRECT_QUOTE"],
+])
+def test_a_choice_is_chosen_as_the_vote_decides(values: list[Any]) -> None:
+    # `_chosen` skips counting a unanimous vote; it must still decide as `_vote` does.
+    from collections import Counter
+
+    from newsclaims.review.gold import _chosen, _vote
+
+    key = ("attribution", "CLAIM", 0, 4)
+    notes: list[str] = []
+    chosen = _chosen(key, "attribution_type", values, "Some text", notes)
+    expected, note = _vote(Counter(values))
+    assert chosen == expected
+    assert len(notes) == bool(note) and all(note in n for n in notes)

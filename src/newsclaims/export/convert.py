@@ -129,12 +129,48 @@ def _span(
 ) -> dict[str, Any] | None:
     region_id: Any = item.get("id")
     value: Any = item.get("value")
+    raw = _plain_slice(region_id, value, text)
+    if raw is None:
+        raw = _checked_slice(region_id, value, text, problems)
+        if raw is None:
+            return None
+    stripped = raw.strip()
+    if len(stripped) == len(raw):  # nothing to trim, as nearly always
+        start = value["start"]
+    elif stripped:
+        start = value["start"] + len(raw) - len(raw.lstrip())
+    else:
+        problems.append(_problem("span-blank", "span is only whitespace", region_id))
+        return None
+    return span_row(region_id, item.get("from_name"), value["labels"][0], start, stripped,
+                    trimmed=len(stripped) != len(raw), choice_columns=choice_columns)
+
+
+def _plain_slice(region_id: Any, value: Any, text: str) -> str | None:
+    """`text[start:end]` of a labels item that plainly passes every check of
+    `_checked_slice` (exact types, offsets inside the text, its `text` the slice), else
+    None: nearly every item is plain, and the full checks were most of a span's cost."""
+    if type(value) is not dict or type(region_id) is not str or not region_id:
+        return None
+    start, end, labels = value.get("start"), value.get("end"), value.get("labels")
+    if (type(start) is not int or type(end) is not int or not 0 <= start < end <= len(text)
+            or type(labels) is not list or len(labels) != 1 or type(labels[0]) is not str):
+        return None
+    raw = text[start:end]
+    quoted = value.get("text", raw)
+    return raw if type(quoted) is str and quoted == raw else None
+
+
+def _checked_slice(region_id: Any, value: Any, text: str,
+                   problems: list[Problem]) -> str | None:
+    """`text[start:end]` of a labels item, its problems reported: None when it cannot
+    be a span (`_unusable_span`), a note when its `text` differs from the slice."""
     unusable = _unusable_span(region_id, value, text)
     if unusable is not None:
         problems.append(unusable)
         return None
     start, end = value["start"], value["end"]
-    raw = text[start:end]
+    raw: str = text[start:end]
     if "text" in value and value["text"] != raw:
         problems.append(
             _problem(
@@ -143,22 +179,18 @@ def _span(
                 region_id,
             )
         )
-    stripped = raw.strip()
-    if not stripped:
-        problems.append(_problem("span-blank", "span is only whitespace", region_id))
-        return None
-    lead = len(raw) - len(raw.lstrip())
-    return span_row(region_id, item.get("from_name"), value["labels"][0], start + lead,
-                    stripped, trimmed=len(stripped) != len(raw), choice_columns=choice_columns)
+    return raw
 
 
 def span_row(region_id: Any, layer: Any, label: Any, start: int, text: str, *, trimmed: bool,
              choice_columns: Iterable[str]) -> dict[str, Any]:
     """One span row as `parse_result` makes it (choices unset); the gold merge builds
     its rows with it too."""
-    return {"region_id": region_id, "layer": layer, "label": label, "start": start,
-            "end": start + len(text), "text": text, "trimmed": trimmed,
-            **dict.fromkeys(choice_columns)}
+    row = {"region_id": region_id, "layer": layer, "label": label, "start": start,
+           "end": start + len(text), "text": text, "trimmed": trimmed}
+    for column in choice_columns:  # cheaper than merging a dict.fromkeys
+        row[column] = None
+    return row
 
 
 def relation_row(from_id: Any, to_id: Any, kind: str, from_label: Any,
@@ -278,22 +310,8 @@ def claims_from(
     spans: list[dict[str, Any]], relations: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """One row per CLAIM span with its first linked source and cue (by start offset)."""
-    by_key = {(s["region_id"], s["label"]): s for s in spans}
-    linked: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for rel in relations:
-        kind = rel["type"]
-        if kind not in RELATION_ENDPOINTS:
-            continue
-        target = by_key.get((rel["to_id"], RELATION_ENDPOINTS[kind][1]))
-        if target is not None:
-            linked.setdefault(rel["from_id"], {}).setdefault(kind, []).append(target)
     claims = []
-    for span in spans:
-        if span["label"] != CLAIM_LABEL:
-            continue
-        links = linked.get(span["region_id"], {})
-        sources = _distinct_by_start(links.get("source", []))
-        cues = _distinct_by_start(links.get("cue", []))
+    for span, sources, cues in claim_links(spans, relations):
         source = sources[0] if sources else {}
         cue = cues[0] if cues else {}
         claims.append(
@@ -320,7 +338,39 @@ def claims_from(
     return claims
 
 
+Links = tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def claim_links(spans: list[dict[str, Any]], relations: list[dict[str, Any]]) -> list[Links]:
+    """Each CLAIM span (in span order) with its linked sources and cues, one row per
+    region, ordered by start offset: what `claims_from` and the agreement triples
+    read."""
+    linked: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    if relations:
+        by_key = {(s["region_id"], s["label"]): s for s in spans}
+        for rel in relations:
+            kind = rel["type"]
+            if kind not in RELATION_ENDPOINTS:
+                continue
+            target = by_key.get((rel["to_id"], RELATION_ENDPOINTS[kind][1]))
+            if target is not None:
+                linked.setdefault(rel["from_id"], {}).setdefault(kind, []).append(target)
+    found: list[Links] = []
+    for span in spans:
+        if span["label"] != CLAIM_LABEL:
+            continue
+        links = linked.get(span["region_id"])
+        if links is None:
+            found.append((span, [], []))
+        else:
+            found.append((span, _distinct_by_start(links.get("source", [])),
+                          _distinct_by_start(links.get("cue", []))))
+    return found
+
+
 def _distinct_by_start(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if len(rows) < 2:
+        return rows
     unique = {row["region_id"]: row for row in rows}
     return sorted(unique.values(), key=lambda r: (r["start"], r["end"], r["region_id"]))
 
@@ -462,8 +512,9 @@ def layer_spans(result: Any, text: str, layer: str) -> list[dict[str, Any]]:
     """The span rows of one Labels control in a validated `result` (trimmed as every
     span is), without their choices: what the token table needs of a gold result."""
     problems: list[Problem] = []
+    # The layer first: most items are of another layer, or relations without one.
     spans = (_span(item, text, (), problems) for item in result or ()
-             if item.get("type") == "labels" and item.get("from_name") == layer)
+             if item.get("from_name") == layer and item.get("type") == "labels")
     return [span for span in spans if span is not None]
 
 

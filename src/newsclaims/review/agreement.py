@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from newsclaims.core.chars import char_classes, code_points, token_bounds
 from newsclaims.core.scheme import Scheme, load_scheme
-from newsclaims.export.convert import ParsedAnnotations, ParsedResult, claims_from
+from newsclaims.export.convert import ParsedAnnotations, ParsedResult, claim_links
 from newsclaims.review.gold import adjudication_prediction_ids, completed_annotations
 from newsclaims.review.matching import Policy, Span, any_overlap, exact, prf
 
@@ -223,6 +223,7 @@ class _Tokens:
 def _reading(annotation: dict[str, Any], parsed: ParsedResult, tokens: _Tokens,
              lookups: _Lookups) -> _Reading:
     reading = _Reading(annotation.get("id"))
+    spans, choices = reading.spans, reading.choices
     of_layer: dict[str, list[dict[str, Any]]] = {layer: [] for layer in lookups.labels}
     for span in parsed.spans:
         label, layer = span["label"], span["layer"]
@@ -232,21 +233,17 @@ def _reading(annotation: dict[str, Any], parsed: ParsedResult, tokens: _Tokens,
         if names is None:
             continue  # unknown labels are validation's business, not agreement's
         where = (span["start"], span["end"])
-        reading.spans[label].add(where)
-        reading.choices.setdefault((label, where), {name: span.get(name) for name in names})
-    for layer, spans in of_layer.items():
-        reading.token_values[layer] = _token_values(spans, tokens, lookups.domains[layer])
-    for claim in claims_from(parsed.spans, parsed.relations):
-        reading.triples.add((
-            (claim["claim_start"], claim["claim_end"]),
-            _maybe_span(claim["source_start"], claim["source_end"]),
-            _maybe_span(claim["cue_start"], claim["cue_end"]),
-        ))
+        spans[label].add(where)
+        if (label, where) not in choices:
+            choices[(label, where)] = {name: span.get(name) for name in names}
+    for layer, in_layer in of_layer.items():
+        reading.token_values[layer] = _token_values(in_layer, tokens, lookups.domains[layer])
+    reading.triples = {
+        ((claim["start"], claim["end"]),
+         (sources[0]["start"], sources[0]["end"]) if sources else None,
+         (cues[0]["start"], cues[0]["end"]) if cues else None)
+        for claim, sources, cues in claim_links(parsed.spans, parsed.relations)}
     return reading
-
-
-def _maybe_span(start: int | None, end: int | None) -> Span | None:
-    return None if start is None or end is None else (start, end)
 
 
 def _token_domain(scheme: Scheme, layer: str) -> dict[str, int]:
@@ -365,6 +362,9 @@ def _pair_figures(pairs: dict[tuple[str, str], list[_Article]],
 # --- Krippendorff's α ----------------------------------------------------------------
 
 
+HELD_UNITS = 1 << 20  # value pairs `AlphaTally.add_pairs` holds at most (8 MiB of codes)
+
+
 class AlphaTally:
     """Krippendorff's nominal α, accumulated a block of units at a time.
 
@@ -380,9 +380,15 @@ class AlphaTally:
         self.units = 0
         self._agreeing_pairs = 0.0  # Σ_u Σ_c n_uc(n_uc−1)
         self._pairs = 0.0  # Σ_u n_u(n_u−1)
+        # Every coincidence a whole number: sums of whole numbers are exact in floating
+        # point, so units of whole coincidences can be added in any grouping.
+        self._whole = True
+        self._held: list[tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]] = []
+        self._held_units = 0
 
     def add(self, value_counts: npt.ArrayLike) -> None:
         """Add units (rows) × values (columns) counts."""
+        self._add_held()
         counts = np.asarray(value_counts, dtype=float)
         if not counts.size:
             return
@@ -395,10 +401,39 @@ class AlphaTally:
         self.units += len(pairable)
         self._agreeing_pairs += float((pairable * (pairable - 1)).sum())
         self._pairs += float((n_u * (n_u - 1)).sum())
+        self._whole = self._whole and bool((self.coincidences % 1 == 0).all())
+
+    def add_pairs(self, first: npt.NDArray[np.uint8], second: npt.NDArray[np.uint8]) -> None:
+        """Add units that have exactly two values each, the value indices of their first
+        and second: what `add` of their counts adds, without the units × values matrix.
+        While every coincidence is a whole number the units are held and added in
+        blocks of `HELD_UNITS` (`_add_held`): sums of whole numbers are exact in any
+        grouping, and ~2,000 small additions were most of the token α's time."""
+        self._held.append((first, second))
+        self._held_units += len(first)
+        if not self._whole or self._held_units >= HELD_UNITS:
+            self._add_held()
+
+    def _add_held(self) -> None:
+        """Each held unit is one cell of a values × values table; its coincidences are
+        whole numbers (1 each way for two values, 2 on the diagonal for one value twice)."""
+        if not self._held:
+            return
+        values = len(self.coincidences)
+        first, second = (np.concatenate(side) for side in zip(*self._held, strict=True))
+        self._held.clear()
+        self._held_units = 0
+        codes = first.astype(np.intp) * values + second
+        table = np.bincount(codes, minlength=values * values).reshape(values, values)
+        self.coincidences += table + table.T
+        self.units += len(codes)
+        self._agreeing_pairs += float(2 * np.trace(table))
+        self._pairs += float(2 * len(codes))
 
     def figure(self) -> dict[str, Any]:
         """α with the counts behind it. When fewer than two values were paired, α is
         undefined (no expected disagreement): None, with the observed agreement."""
+        self._add_held()
         n_c = self.coincidences.sum(axis=1)
         total = float(n_c.sum())
         figure: dict[str, Any] = {"alpha": None, "units": self.units, "values": round(total),
@@ -422,36 +457,55 @@ def alpha_from_counts(value_counts: npt.ArrayLike) -> dict[str, Any]:
 
 
 def _attribute_figures(articles: list[_Article], scheme: Scheme) -> dict[str, Any]:
-    figures: dict[str, Any] = {}
-    for control in scheme.choices.values():
-        if not control.per_region or control.applies_to is None:
-            continue
-        domain = {value: i for i, value in enumerate(control.values)}
-        rows: list[dict[int, int]] = []
-        for article in articles:
-            units: dict[Span, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-            for reading in article.readings.values():
-                for (label, where), chosen in reading.choices.items():
-                    value = chosen.get(control.name) if label == control.applies_to else None
+    """α of each per-region choice over the spans both annotators marked identically:
+    the units of every control gathered in one walk over the readings' choices."""
+    controls = [c for c in scheme.choices.values() if c.per_region and c.applies_to is not None]
+    of_label: dict[str, list[str]] = defaultdict(list)
+    for control in controls:
+        of_label[str(control.applies_to)].append(control.name)
+    domains = {c.name: {value: i for i, value in enumerate(c.values)} for c in controls}
+    rows: dict[str, list[dict[int, int]]] = {c.name: [] for c in controls}
+    for article in articles:
+        units: dict[str, dict[Span, dict[int, int]]] = {name: {} for name in rows}
+        for reading in article.readings.values():
+            for (label, where), chosen in reading.choices.items():
+                names = of_label.get(label)
+                if names is None:
+                    continue
+                for name in names:
+                    value = chosen[name]
                     if value is not None:
+                        domain = domains[name]
                         index = domain.setdefault(value, len(domain))
-                        units[where][index] += 1
-            rows.extend(units.values())
-        matrix = np.zeros((len(rows), len(domain)))
-        for i, row in enumerate(rows):
-            for j, count in row.items():
-                matrix[i, j] = count
-        figures[control.name] = {"label": control.applies_to, **alpha_from_counts(matrix)}
-    return figures
+                        unit = units[name].setdefault(where, {})
+                        unit[index] = unit.get(index, 0) + 1
+        for name, found in units.items():
+            rows[name].extend(found.values())
+    return {c.name: {"label": c.applies_to, **alpha_from_counts(_unit_matrix(
+        rows[c.name], len(domains[c.name])))} for c in controls}
+
+
+def _unit_matrix(rows: list[dict[int, int]], values: int) -> npt.NDArray[np.float64]:
+    """Units × values counts of units given as {value index: count}."""
+    matrix = np.zeros((len(rows), values))
+    cells = [(i, j, count) for i, row in enumerate(rows) for j, count in row.items()]
+    if cells:
+        at_row, at_value, counts = zip(*cells, strict=True)
+        matrix[list(at_row), list(at_value)] = counts
+    return matrix
 
 
 def _token_figures(articles: list[_Article], scheme: Scheme) -> dict[str, Any]:
-    """Token-level α per layer, one article's tokens at a time."""
+    """Token-level α per layer, one article's tokens at a time (as value pairs when two
+    annotators labelled it)."""
     figures: dict[str, Any] = {}
     for layer in scheme.labels:
         tally = AlphaTally(len(_token_domain(scheme, layer)))
         for article in articles:
             columns = [r.token_values[layer] for r in article.readings.values()]
+            if len(columns) == 2:
+                tally.add_pairs(*columns)
+                continue
             block = np.zeros((len(columns[0]), tally.coincidences.shape[0]))
             rows = np.arange(len(columns[0]))
             for column in columns:

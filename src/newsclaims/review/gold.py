@@ -201,25 +201,38 @@ def _span_items(kept: list[SpanKey], span_support: dict[SpanKey, list[_Reading]]
     """Result items of the kept spans, each with its per-region choices decided by a
     majority of the annotations that have the span (a split vote is noted)."""
     items: list[dict[str, Any]] = []
+    controls_of: dict[str, list[str]] = {}  # label → its choice controls, asked once
     for key in kept:
         layer, label, start, end = key
         snippet = text[start:end]
         value = {"start": start, "end": end, "text": snippet}
         items.append(_item(region_id[key], layer, scheme, "labels", {**value, "labels": [label]}))
         row = rows.span(region_id[key], key, snippet)
-        for control in scheme.choices_for_label(label):
-            votes = Counter(r.spans[key].get(control.name) for r in span_support[key])
-            chosen, note = _vote(votes)
-            if note:
-                disagreements.append(
-                    f"{_describe_span(key, text)}: {control.name} "
-                    f"{_describe_votes(votes)} — {note}"
-                )
+        controls = controls_of.get(label)
+        if controls is None:
+            controls = controls_of[label] = [c.name for c in scheme.choices_for_label(label)]
+        for name in controls:
+            chosen = _chosen(key, name, [r.spans[key].get(name) for r in span_support[key]],
+                             text, disagreements)
             if chosen is not None:
-                items.append(_item(region_id[key], control.name, scheme, "choices",
+                items.append(_item(region_id[key], name, scheme, "choices",
                                    {**value, "choices": [chosen]}))
-                row[control.name] = chosen
+                row[name] = chosen
     return items
+
+
+def _chosen(key: SpanKey, control: str, values: list[Any], text: str,
+            disagreements: list[str]) -> Any:
+    """The value of one choice the annotations that have a span agree on (`_vote`;
+    a split vote is noted). Most votes are unanimous: counted only when they are not."""
+    if values.count(values[0]) == len(values):
+        return values[0]
+    votes = Counter(values)
+    chosen, note = _vote(votes)
+    if note:
+        disagreements.append(
+            f"{_describe_span(key, text)}: {control} {_describe_votes(votes)} — {note}")
+    return chosen
 
 
 def _relation_items(readings: list[_Reading], region_id: dict[SpanKey, str], text: str,
