@@ -23,7 +23,8 @@ from typer.testing import CliRunner
 from factories import annotation, find, region, relation, task
 from factories import labels as labels_item
 from newsclaims.cli import app
-from newsclaims.review.agreement import AlphaTally, agreement, agreement_summary, alpha_from_counts
+from newsclaims.review.agreement import agreement, agreement_summary
+from newsclaims.review.alpha import AlphaTally, alpha_from_counts
 
 TEXT = ("Smith said taxes rose. Jones said prices fell. "
         "Lee told reporters jobs grew. Kim said rates held.")
