@@ -12,7 +12,8 @@ from factories import choice, labels
 from factories import relation as rel
 from newsclaims.core.errors import NewsclaimsError, Severity
 from newsclaims.core.ids import pseudonym
-from newsclaims.export.convert import claims_from, convert, convert_task, parse_result
+from newsclaims.export.claims import claims_from
+from newsclaims.export.convert import convert, convert_task, parse_result
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 SALT = "test-salt"

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from newsclaims.core.scheme import RELATION_ENDPOINTS
 
-CLAIM_LABEL = RELATION_ENDPOINTS["source"][0]
+CLAIM_LABEL, SOURCE_LABEL = RELATION_ENDPOINTS["source"]
+CUE_LABEL = RELATION_ENDPOINTS["cue"][1]
 ATTRIBUTION_CONTROL = "attribution_type"
 UNATTRIBUTED = "UNATTRIBUTED"
 DIRECT_QUOTE = "DIRECT_QUOTE"

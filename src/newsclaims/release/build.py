@@ -21,10 +21,10 @@ import pyarrow.compute as pc
 
 from newsclaims.core.errors import Problem, Severity, has_errors
 from newsclaims.core.scheme import Scheme
+from newsclaims.export.claims import claims_from
 from newsclaims.export.convert import (
     ParsedAnnotations,
     Records,
-    claims_from,
     convert_task,
     layer_spans,
     parse_result,

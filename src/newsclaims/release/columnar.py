@@ -128,7 +128,7 @@ def _relations_sql() -> str:
 
 def _claims_sql(claim_label: str, links: dict[str, str]) -> str:
     """One row per CLAIM span with its first linked source and cue (by start, end,
-    region id) and how many distinct ones it has, as `convert.claims_from`.
+    region id) and how many distinct ones it has, as `claims.claims_from`.
 
     Sources and cues are folded in one grouping by claim (FILTER per kind) and joined
     once: half the joins and groups of a grouping per kind (0.79 -> 0.59 CPU s on

@@ -30,7 +30,8 @@ import numpy.typing as npt
 
 from newsclaims.core.chars import char_classes, code_points, token_bounds
 from newsclaims.core.scheme import Scheme, load_scheme
-from newsclaims.export.convert import ParsedAnnotations, ParsedResult, claim_links
+from newsclaims.export.claims import claim_links
+from newsclaims.export.convert import ParsedAnnotations, ParsedResult
 from newsclaims.review.alpha import AlphaTally, alpha_from_counts
 from newsclaims.review.gold import adjudication_prediction_ids, completed_annotations
 from newsclaims.review.matching import Policy, Span, any_overlap, exact, prf

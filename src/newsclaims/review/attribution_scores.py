@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from newsclaims.export.convert import CLAIM_LABEL, CUE_LABEL, SOURCE_LABEL
+from newsclaims.core.claim_rules import CLAIM_LABEL, CUE_LABEL, SOURCE_LABEL
 from newsclaims.review.matching import overlaps
 
 Span = dict[str, Any]

@@ -33,9 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from newsclaims.core.articles import read_jsonl
+from newsclaims.core.claim_rules import CLAIM_LABEL, CUE_LABEL
 from newsclaims.core.errors import NewsclaimsError, Problem, Severity, Where
 from newsclaims.core.scheme import Scheme, load_scheme
-from newsclaims.export.convert import CLAIM_LABEL, CUE_LABEL, parse_result
+from newsclaims.export.convert import parse_result
 from newsclaims.review.attribution_scores import (
     AttributionTally,
     attribution_key,
