@@ -26,8 +26,6 @@ from newsclaims.core.scheme import RELATION_ENDPOINTS, Scheme, load_scheme
 from newsclaims.export.claims import claims_from
 from newsclaims.export.reader import iter_tasks
 
-# The label names come from the scheme's relation rules, never typed here.
-
 ARTICLE_FIELDS = ("title", "source", "url", "published", "tags", "language")
 
 
