@@ -4,7 +4,9 @@ the layout of the file and wherever its read chunks end."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -39,6 +41,39 @@ def test_every_layout_and_chunk_size_reads_like_json(
     tasks = read_export(path)
     assert tasks == json.loads(LAYOUTS[layout])
     assert isinstance(tasks[0]["lead_time"], float)
+
+
+def test_a_label_studio_export_is_parsed_once_per_task(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Label Studio writes the export on one line: msgspec finds where each task ends,
+    so orjson parses every task once (it parsed each twice when it had to find the end
+    itself)."""
+    parsed: list[int] = []
+    orjson_loads = jsonread.orjson.loads
+
+    def loads(data: bytes | memoryview) -> object:
+        parsed.append(len(data))
+        return orjson_loads(data)
+
+    monkeypatch.setattr(jsonread, "orjson", SimpleNamespace(
+        loads=loads, JSONDecodeError=jsonread.orjson.JSONDecodeError))
+    path = tmp_path / "export.json"
+    path.write_text(LAYOUTS["label-studio"], encoding="utf-8")
+    assert read_export(path) == TASKS
+    assert len(parsed) == len(TASKS)
+
+
+@pytest.mark.parametrize("layout", ["label-studio", "compact"])
+def test_without_msgspec_finding_the_end_orjson_still_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
+) -> None:
+    """Should msgspec word its error differently, items are still cut right."""
+    monkeypatch.setattr(jsonread, "_TRAILING", re.compile("never matches$"))
+    monkeypatch.setattr(jsonread, "_BUFFER_SIZE", 333)
+    path = tmp_path / "export.json"
+    path.write_text(LAYOUTS[layout], encoding="utf-8")
+    assert read_export(path) == json.loads(LAYOUTS[layout])
 
 
 def test_long_digit_runs_in_text_are_read_exactly(tmp_path: Path) -> None:
