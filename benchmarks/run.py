@@ -113,8 +113,10 @@ def startup(count: int = 5) -> dict[str, Any]:
 
 
 def export_of(n: int) -> Path:
+    """The n-task export, written again if missing or in the old task-per-line layout
+    (Label Studio's starts `[{`)."""
     path = DATA / f"export-{n}.json"
-    if not path.exists():
+    if not path.exists() or path.open("rb").read(2) != b"[{":
         synth.write_export(path, n)
     return path
 

@@ -156,15 +156,19 @@ def tasks(n: int, *, seed: int = 13, annotators: int = 5,
 
 
 def write_export(path: Path, n: int, *, seed: int = 13) -> Path:
-    """Stream `n` tasks into `path` as one JSON list (Label Studio's native export)."""
+    """Stream `n` tasks into `path` as one JSON list laid out as Label Studio writes its
+    native export (what `newsclaims studio pull` saves): the whole list on one line,
+    `json.JSONEncoder(ensure_ascii=False)` with its default ", " and ": " separators.
+    A reader that finds each task's end from the layout (a task per line) would be
+    measured on a file no user has."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8") as fh:
         fh.write("[")
         for i, task in enumerate(tasks(n, seed=seed)):
-            fh.write(",\n" if i else "\n")
-            fh.write(json.dumps(task, ensure_ascii=False, separators=(",", ":")))
-        fh.write("\n]\n")
+            fh.write(", " if i else "")
+            fh.write(json.dumps(task, ensure_ascii=False))
+        fh.write("]")
     tmp.replace(path)
     return path
 
