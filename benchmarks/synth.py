@@ -4,6 +4,7 @@ several annotators. Deterministic for a given seed, written as a stream (never t
 whole export in memory) and valid under `newsclaims validate`.
 
     python benchmarks/synth.py 20000 -o benchmarks/.data/export-20000.json
+    python benchmarks/synth.py 20000 --predictions -o benchmarks/.data/export-20000-predictions.json
 """
 
 from __future__ import annotations
@@ -155,17 +156,36 @@ def tasks(n: int, *, seed: int = 13, annotators: int = 5,
         }
 
 
-def write_export(path: Path, n: int, *, seed: int = 13) -> Path:
+def with_predictions(stream: Iterator[dict]) -> Iterator[dict]:
+    """Each task with the rule pre-annotation of its text, as a snapshot with full
+    predictions exports it (what `studio pull` saves from a pre-annotated project)."""
+    from newsclaims.preannotate.predictions import preannotate
+
+    for task in stream:
+        found = preannotate(task["data"])
+        task["predictions"] = [{
+            "id": 1_000_000 + task["id"], "result": found["result"],
+            "model_version": found["model_version"], "created_ago": "4 weeks",
+            "score": found["score"], "cluster": None, "neighbors": None, "mislabeling": 0.0,
+            "created_at": "2026-11-01T09:00:01.000000Z",
+            "updated_at": "2026-11-01T09:00:01.000000Z",
+            "model": None, "model_run": None, "task": task["id"], "project": 1}]
+        yield task
+
+
+def write_export(path: Path, n: int, *, seed: int = 13, predictions: bool = False) -> Path:
     """Stream `n` tasks into `path` as one JSON list laid out as Label Studio writes its
     native export (what `newsclaims studio pull` saves): the whole list on one line,
     `json.JSONEncoder(ensure_ascii=False)` with its default ", " and ": " separators.
     A reader that finds each task's end from the layout (a task per line) would be
-    measured on a file no user has."""
+    measured on a file no user has. With `predictions`, every task carries its rule
+    pre-annotation (`with_predictions`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
+    stream = tasks(n, seed=seed)
     with tmp.open("w", encoding="utf-8") as fh:
         fh.write("[")
-        for i, task in enumerate(tasks(n, seed=seed)):
+        for i, task in enumerate(with_predictions(stream) if predictions else stream):
             fh.write(", " if i else "")
             fh.write(json.dumps(task, ensure_ascii=False))
         fh.write("]")
@@ -178,8 +198,10 @@ def main() -> None:
     parser.add_argument("n", type=int)
     parser.add_argument("-o", "--output", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--predictions", action="store_true",
+                        help="attach each task's rule pre-annotation, as a pulled export has")
     args = parser.parse_args()
-    write_export(args.output, args.n, seed=args.seed)
+    write_export(args.output, args.n, seed=args.seed, predictions=args.predictions)
 
 
 if __name__ == "__main__":
