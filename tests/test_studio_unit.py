@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import stat
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from newsclaims.core.ids import article_id
 from newsclaims.core.scheme import load_scheme
 from newsclaims.studio import apps, server
 from newsclaims.studio.client import _result_names, scheme_names
-from newsclaims.studio.pull import _new_export_path, slugify
+from newsclaims.studio.pull import _new_export_path, _tasks_of, export_counts, slugify
 from newsclaims.studio.push import push
 
 
@@ -147,6 +148,28 @@ def test_export_paths_never_collide(tmp_path):
     first.write_text("[]")
     second = _new_export_path(tmp_path, "news-claims-pilot", when)
     assert second.name == "news-claims-pilot-20260506T070809Z-2.json"
+
+
+def test_a_pulled_export_is_counted_task_by_task_as_label_studio_wrote_it():
+    tasks = [{"id": i, "data": {"text": "é" * i},
+              "annotations": [{"id": i, "completed_by": {"id": i % 2}, "was_cancelled": False}],
+              "predictions": [{"id": 1}, {"id": 2}]} for i in range(1, 6)]
+    fh = io.BytesIO(json.dumps(tasks, ensure_ascii=False).encode())  # one line, as LS writes it
+    assert export_counts(_tasks_of(fh, 7)) == {
+        "task_count": 5, "annotation_count": 5, "prediction_count": 10, "annotators": 2,
+        "tasks_by_annotators": {"1": 5}}
+
+
+@pytest.mark.parametrize(("data", "why"), [
+    (b'{"id": 1}', "not a JSON list"),
+    (b'[{"id": 1}, 2]', "an item is not an object"),
+    (b'[{"id": 1}, {"id": 2', "truncated"),
+    (b'[{"id": 123456789012345678901234567890}]', "beyond 64 bits"),
+])
+def test_a_pulled_export_that_is_not_a_list_of_tasks_is_refused(data, why):
+    with pytest.raises(NewsclaimsError, match=f"export of project 7 is not a JSON list of "
+                                              f"tasks: .*{why}"):
+        export_counts(_tasks_of(io.BytesIO(data), 7))
 
 
 def test_used_names_cover_labels_choices_and_relations():

@@ -9,7 +9,7 @@ from factories import annotation, region, relation, task
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.review.progress import summarise, write_chart
 from newsclaims.studio.client import Assignment
-from newsclaims.studio.pull import annotator_spread
+from newsclaims.studio.pull import export_counts
 from newsclaims.studio.team import _checked_email
 
 TEXT = "The mayor said the bridge would reopen in May."
@@ -116,5 +116,9 @@ def test_the_chart_is_a_png(tmp_path):
 
 
 def test_pull_records_how_many_annotators_each_task_got():
-    spread = annotator_spread(_tasks())
-    assert spread == {"annotators": 2, "tasks_by_annotators": {"0": 1, "1": 2, "2": 2}}
+    tasks = _tasks()
+    counts = export_counts(iter(tasks))  # a stream: pull counts the tasks as it reads them
+    assert counts == {"task_count": len(tasks),
+                      "annotation_count": sum(len(t["annotations"]) for t in tasks),
+                      "prediction_count": 0, "annotators": 2,
+                      "tasks_by_annotators": {"0": 1, "1": 2, "2": 2}}

@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 import ijson
 import msgspec
@@ -145,7 +145,7 @@ def line_and_column(fh: BinaryIO, offset: int) -> tuple[int, int]:
     return line, len(last_line.decode("utf-8", "replace")) + 1
 
 
-def iter_array(fh: BinaryIO) -> Iterator[tuple[int, Any]]:
+def iter_array(fh: IO[bytes]) -> Iterator[tuple[int, Any]]:
     """(byte offset, value) of each item of the JSON array starting at `fh`'s position.
 
     An item that is whole JSON but breaks the integer limit gives its `JSONInputError`
@@ -174,7 +174,7 @@ class _ArrayReader:
     a slice that starts at an item and parses as one JSON document ends where the item
     ends, so a wrong guess can only fail, never cut an item short."""
 
-    def __init__(self, fh: BinaryIO) -> None:
+    def __init__(self, fh: IO[bytes]) -> None:
         self.fh = fh
         self.base = fh.tell()  # file offset of buf[0]
         self.buf = b""

@@ -3,6 +3,10 @@
 The plain export lists predictions by id only, so pull asks for a snapshot with full
 predictions, writes it atomically under a new name (never overwriting) and records
 its sha256, the server version and the label config's hash in a `.meta.json` sidecar.
+
+The snapshot is streamed to disk and its tasks counted one at a time from there
+(`core.jsonread.iter_array`): a pre-annotated project's export is large (20,000
+tasks with their predictions: ~1 GB), and holding it parsed would take ~7 times that.
 """
 
 from __future__ import annotations
@@ -12,16 +16,17 @@ import hashlib
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
-from newsclaims.core.atomic import atomic_write_bytes, atomic_write_text, remove_dead_temps
+from newsclaims.core.atomic import atomic_open, atomic_write_text, remove_dead_temps
 from newsclaims.core.errors import NewsclaimsError
+from newsclaims.core.jsonread import JSONInputError, iter_array
 from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.studio.client import (
     DEFAULT_PROJECT,
@@ -74,8 +79,10 @@ def pull(
     out.mkdir(parents=True, exist_ok=True)
     cleaned = remove_dead_temps(out)
     path = _new_export_path(out, slugify(project_title), when)
-    data, tasks = _download(studio, project.id, snapshot_id)
-    atomic_write_bytes(path, data, overwrite=False)
+    with atomic_open(path, "w+b", overwrite=False) as fh:
+        sha256, size = _download(studio, project.id, snapshot_id, fh)
+        fh.seek(0)
+        counts = export_counts(_tasks_of(fh, project.id))
     _delete_snapshot(studio, project.id, snapshot_id)
     config_sha, same_config = _config_fingerprint(details.label_config or "", scheme)
     meta = {
@@ -85,12 +92,9 @@ def pull(
         "server_version": studio.version,
         "exported_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "export_file": path.name,
-        "export_sha256": hashlib.sha256(data).hexdigest(),
-        "export_bytes": len(data),
-        "task_count": len(tasks),
-        "annotation_count": sum(len(t.get("annotations") or []) for t in tasks),
-        "prediction_count": sum(len(t.get("predictions") or []) for t in tasks),
-        **annotator_spread(tasks),
+        "export_sha256": sha256,
+        "export_bytes": size,
+        **counts,
         "label_config_sha256": config_sha,
         "label_config_matches_local": same_config,
     }
@@ -101,18 +105,23 @@ def pull(
     return PullResult(path, meta_path, meta, cleaned)
 
 
-def annotator_spread(tasks: list[dict[str, Any]]) -> dict[str, Any]:
-    """How many different annotators submitted (not skipped) each task: the overlap a
-    team actually produced, which the export alone records (the server's plan is not
-    in it). `tasks_by_annotators` maps a count of annotators to a count of tasks."""
+def export_counts(tasks: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Tasks, annotations and predictions, and how many different annotators submitted
+    (not skipped) each task: the overlap a team actually produced, which the export
+    alone records (the server's plan is not in it). `tasks_by_annotators` maps a count
+    of annotators to a count of tasks. One walk, so the tasks can be a stream."""
     spread: Counter[int] = Counter()
     everyone: set[Any] = set()
+    annotations = predictions = 0
     for task in tasks:
+        annotations += len(task.get("annotations") or [])
+        predictions += len(task.get("predictions") or [])
         annotators = {_user_id(a) for a in task.get("annotations") or []
                       if not a.get("was_cancelled")}
         spread[len(annotators)] += 1
         everyone |= annotators
-    return {"annotators": len(everyone),
+    return {"task_count": spread.total(), "annotation_count": annotations,
+            "prediction_count": predictions, "annotators": len(everyone),
             "tasks_by_annotators": {str(n): spread[n] for n in sorted(spread)}}
 
 
@@ -142,24 +151,34 @@ def _snapshot(studio: Studio, project_id: int, when: datetime) -> int:
     return snapshot_id
 
 
-def _download(studio: Studio, project_id: int,
-              snapshot_id: int) -> tuple[bytes, list[dict[str, Any]]]:
-    """The snapshot's bytes, kept as they are, and its tasks (it must be a JSON list)."""
-    data = call(
-        "downloading the export",
-        studio.url,
-        lambda: b"".join(studio.client.projects.exports.download(
-            id=project_id, export_pk=snapshot_id, export_type="JSON")),
-    )
+def _download(studio: Studio, project_id: int, snapshot_id: int,
+              fh: IO[bytes]) -> tuple[str, int]:
+    """Write the snapshot's bytes, as they are, to `fh`; their sha256 and size."""
+    def stream() -> tuple[str, int]:
+        digest, size = hashlib.sha256(), 0
+        for chunk in studio.client.projects.exports.download(
+                id=project_id, export_pk=snapshot_id, export_type="JSON"):
+            digest.update(chunk)
+            size += len(chunk)
+            fh.write(chunk)
+        return digest.hexdigest(), size
+
+    return call("downloading the export", studio.url, stream)
+
+
+def _tasks_of(fh: IO[bytes], project_id: int) -> Iterator[dict[str, Any]]:
+    """The tasks of the downloaded export, one at a time (it must be a JSON list of
+    task objects; otherwise nothing is kept)."""
+    wrong = f"Label Studio export of project {project_id} is not a JSON list of tasks"
     try:
-        tasks = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        tasks = None
-    if not isinstance(tasks, list):
-        raise NewsclaimsError(
-            f"Label Studio export of project {project_id} is not a JSON list of tasks"
-        )
-    return data, tasks
+        for _, task in iter_array(fh):
+            if isinstance(task, JSONInputError):
+                raise task
+            if not isinstance(task, dict):
+                raise NewsclaimsError(f"{wrong}: an item is not an object")
+            yield task
+    except JSONInputError as exc:
+        raise NewsclaimsError(f"{wrong}: {exc.message}") from None
 
 
 def _delete_snapshot(studio: Studio, project_id: int, snapshot_id: int) -> None:
