@@ -84,5 +84,6 @@ def test_layer_spans_are_the_parsed_spans_of_the_layer_without_choices(
                 for span in parsed.spans if span["layer"] == "entity"]
     got = layer_spans(result, text, "entity")
     assert got == expected
+    assert all(span["start"] < span["end"] for span in parsed.spans)  # never empty
     for row in got:  # trimmed of edge whitespace, still the text at its offsets
         assert row["text"] == text[row["start"]:row["end"]] == row["text"].strip() != ""

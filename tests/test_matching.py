@@ -129,3 +129,11 @@ def test_any_overlap_counts_as_its_definition_over_every_pair(reference: list[tu
     assert any_overlap(reference, candidate) == (
         sum(any(overlaps(r, c) for c in candidate) for r in reference),
         sum(any(overlaps(c, r) for r in reference) for c in candidate))
+
+
+@given(SPANS)
+def test_the_same_spans_match_in_full_under_either_policy(spans: list[tuple[int, int]]) -> None:
+    """What agreement counts without asking the policy when two readings have the same
+    spans of a label (parsed spans are never empty)."""
+    same = set(spans)
+    assert exact(same, set(spans)) == any_overlap(same, set(spans)) == (len(same), len(same))

@@ -4,7 +4,7 @@ by token costs ~0.2 ms per 3,000-character article.
 
 `WORD` is a \\w character, `SPACE` a \\s one; `JOINER` (' ’ . -) and `OTHER` are
 neither: a release's tokens join words with a joiner (`release.tokens.TOKEN`), the
-agreement's tokens do not (`review.agreement.TOKEN`).
+agreement's tokens do not (`review.agreement_tokens.TOKEN`).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def token_bounds(classes: npt.NDArray[np.uint8], *, join: bool) -> tuple[
     """Starts and ends of the tokens over `char_classes`: runs of word characters, and
     every other character that is not a space alone. With `join`, a joiner with a word
     character on both sides is inside the word (`release.tokens.TOKEN`); without, it is
-    a token of its own (`review.agreement.TOKEN`)."""
+    a token of its own (`review.agreement_tokens.TOKEN`)."""
     word = classes == WORD
     joiner = classes == JOINER
     inner = np.zeros_like(word)
