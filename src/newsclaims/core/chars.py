@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,14 @@ import numpy.typing as npt
 def code_points(text: str) -> npt.NDArray[np.uint32]:
     """The text's code points (Python's string offsets) as an array."""
     return np.frombuffer(text.encode("utf-32-le"), np.uint32)
+
+
+def join_texts(texts: Sequence[str]) -> tuple[str, npt.NDArray[np.int64]]:
+    """Texts tokenised as one: joined by a space (no token crosses one), and where each
+    starts in the joined text (one more entry: past the last text's end and space)."""
+    starts = np.zeros(len(texts) + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1, out=starts[1:])
+    return " ".join(texts), starts
 
 
 def char_classes(points: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint8]:

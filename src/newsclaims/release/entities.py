@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from newsclaims.core.chars import SPACE, char_classes, code_points
+from newsclaims.core.chars import SPACE, char_classes, code_points, join_texts
 from newsclaims.core.errors import NewsclaimsError, Problem, Severity
 from newsclaims.release.tables import TableBuilder, conll2003_map
 from newsclaims.release.tokens import (
@@ -79,17 +79,15 @@ class TaggedBatch:
 def tag_batch(texts: Sequence[str], entity_spans: Sequence[Sequence[dict[str, Any]]],
               codes: TagCodes) -> TaggedBatch:
     """Tokens, BIO tag codes and sentences of several articles (`tokens.sentences`)."""
-    joined = " ".join(texts)
-    article_starts = np.zeros(len(texts) + 1, np.int64)  # in `joined`; the last is past it
-    np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1, out=article_starts[1:])
-    points = code_points(joined)
+    text, article_starts = join_texts(texts)
+    points = code_points(text)
     starts, ends, classes = token_arrays(points)
     first_tokens = np.searchsorted(starts, article_starts)  # per article; the last is n
     token_articles = np.repeat(np.arange(len(texts)), np.diff(first_tokens))
     tags, left_out = _bio_codes(starts, ends, first_tokens, article_starts, entity_spans, codes)
-    sentence_ends = _sentence_ends(joined, points, starts, ends, codes.inside()[tags],
+    sentence_ends = _sentence_ends(text, points, starts, ends, codes.inside()[tags],
                                    first_tokens, article_starts)
-    words, word_bytes = _words(joined, points, classes, starts, ends)
+    words, word_bytes = _words(text, points, classes, starts, ends)
     shift = article_starts[token_articles]
     return TaggedBatch(starts - shift, ends - shift, tags, words, word_bytes, sentence_ends,
                        token_articles[sentence_ends - 1], left_out)

@@ -20,7 +20,7 @@ import re
 import numpy as np
 import numpy.typing as npt
 
-from newsclaims.core.chars import char_classes, code_points, token_bounds
+from newsclaims.core.chars import char_classes, code_points, join_texts, token_bounds
 
 TOKEN = re.compile(r"\w+|[^\w\s]")  # words and single punctuation marks
 
@@ -58,11 +58,9 @@ class TokenValues:
         """Set the values of every buffered slot."""
         if not self._texts:
             return
-        texts, slots = self._texts, self._slots
-        article_starts = np.zeros(len(texts) + 1, np.int64)  # in the joined text
-        np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)) + 1,
-                  out=article_starts[1:])
-        starts, ends = token_offsets(" ".join(texts))
+        slots = self._slots
+        text, article_starts = join_texts(self._texts)
+        starts, ends = token_offsets(text)
         first_tokens = np.searchsorted(starts, article_starts)  # per article; then n
         articles = np.fromiter((article for article, _ in slots), np.int64, len(slots))
         sizes = np.diff(first_tokens)[articles]  # tokens per slot
