@@ -116,9 +116,14 @@ def export_of(n: int, *, predictions: bool = False) -> Path:
     """The n-task export, written again if missing or in the old task-per-line layout
     (Label Studio's starts `[{`)."""
     path = DATA / f"export-{n}{'-predictions' if predictions else ''}.json"
-    if not path.exists() or path.open("rb").read(2) != b"[{":
+    if not path.exists() or _first_bytes(path, 2) != b"[{":
         synth.write_export(path, n, predictions=predictions)
     return path
+
+
+def _first_bytes(path: Path, n: int) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(n)
 
 
 def describe_export(path: Path, validated: dict[str, Any]) -> dict[str, Any]:
