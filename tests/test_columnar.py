@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from factories import annotation, choice, find, labels, region, relation, task
 from newsclaims.core.ids import article_id
 from newsclaims.export.convert import convert
+from newsclaims.release.columnar import WHITESPACE
 from newsclaims.release.release import release
 from newsclaims.release.tables import table_specs
 
@@ -108,3 +109,10 @@ def test_duckdb_region_tables_match_convert(tmp_path: Path) -> None:
     counts = {r["annotation_id"]: (r["n_regions"], r["n_relations"])
               for r in _rows(made.path, "annotations")}
     assert counts[11] == (7, 4) and counts[14] == (1, 0)
+
+
+def test_whitespace_set_is_every_character_python_strips() -> None:
+    # The set is scanned from the Basic Multilingual Plane only; fails if a Python's
+    # Unicode data ever puts white space beyond it.
+    every = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+    assert every == WHITESPACE
