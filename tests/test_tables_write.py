@@ -12,8 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from newsclaims.release import tables
-from newsclaims.release.tables import SPLITS, TableBuilder, table_spec, write_sorted_splits
+from newsclaims.release import table_files
+from newsclaims.release.table_files import write_sorted_splits
+from newsclaims.release.tables import SPLITS, TableBuilder, TableSpec, table_spec
 
 
 def _span(i: int) -> dict:
@@ -40,7 +41,7 @@ def _write(rows: list[dict], folder: Path) -> dict[str, int]:
 
 @pytest.fixture
 def small_row_groups(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tables, "ROW_GROUP_ROWS", 4)
+    monkeypatch.setattr(table_files, "ROW_GROUP_ROWS", 4)
 
 
 def test_each_split_is_sorted_complete_and_encoded(tmp_path: Path, small_row_groups: None) -> None:
@@ -140,7 +141,7 @@ def test_a_spilled_dictionary_column_may_grow_between_batches(tmp_path: Path) ->
     articles come; spilled, each batch still reads back with its own tags."""
     fields = [pa.field("article_id", pa.string()), pa.field("tags", pa.list_(pa.string())),
               pa.field("split", pa.string())]
-    spec = tables.TableSpec("tagged", "entity", pa.schema(fields),
+    spec = TableSpec("tagged", "entity", pa.schema(fields),
                             tuple(f.type for f in fields), ("article_id",), "")
     kept, spilled = TableBuilder(spec), TableBuilder(spec, spill_dir=tmp_path)
     for builder in (kept, spilled):
@@ -163,7 +164,7 @@ def test_a_spilled_dictionary_column_may_grow_between_batches(tmp_path: Path) ->
 @pytest.mark.parametrize("run_rows", [1, 10**9])  # runs as slices; every row gathered
 def test_taking_rows_batch_by_batch_is_table_take(monkeypatch: pytest.MonkeyPatch,
                                                   run_rows: int) -> None:
-    monkeypatch.setattr(tables, "_RUN_ROWS", run_rows)
+    monkeypatch.setattr(table_files, "_RUN_ROWS", run_rows)
     table = pa.Table.from_pylist([{**r, "split": "train"} for r in ROWS])
     chunked = pa.Table.from_batches(
         [batch for start, size in ((0, 1), (1, 9), (10, 5), (15, 17), (32, 8))
@@ -171,7 +172,7 @@ def test_taking_rows_batch_by_batch_is_table_take(monkeypatch: pytest.MonkeyPatc
     scattered = random.Random(5).sample(range(len(ROWS)), 25)
     runs = [*range(12, 36), *range(0, 12), *range(36, 40)]  # across batch boundaries
     for rows in (pa.array(scattered, pa.uint64()), pa.array(runs, pa.uint64())):
-        taken = tables._take(chunked, rows)
+        taken = table_files._take(chunked, rows)
         assert taken.equals(table.take(rows))
         assert {column.num_chunks for column in taken.columns} == {1}
-    assert tables._take(chunked, pa.array([], pa.uint64())).num_rows == 0
+    assert table_files._take(chunked, pa.array([], pa.uint64())).num_rows == 0

@@ -15,7 +15,7 @@ come from the scheme, never typed here.
 Rows come back as Arrow tables with plain string columns (the builders' batch
 schema), streamed into spill files in the release's spill folder and memory-mapped
 from there (`tables.spill_batches`), never whole in memory;
-`tables.write_sorted_splits` sorts and dictionary-encodes them.
+`table_files.write_sorted_splits` sorts and dictionary-encodes them.
 """
 
 from __future__ import annotations

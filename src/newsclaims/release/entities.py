@@ -292,7 +292,7 @@ class EntityColumns:
             len(batch.starts),
             pa.py_buffer(np.concatenate(([0], np.cumsum(batch.word_bytes))).astype(np.int32)),
             pa.py_buffer(batch.words))
-        # Tags stay codes: written as strings (`tables._as_written`).
+        # Tags stay codes: written as strings (`table_files._as_written`).
         codes = pa.array(batch.tags.astype(np.int8))
         return {
             "article_id": pa.array(self.article_ids, pa.string()).take(articles),

@@ -8,7 +8,7 @@ Order of work, and why:
 3. compare with the latest release and refuse a version number that understates the
    change (semver as Croissant defines it);
 4. write everything into a hidden temporary folder inside the dataset folder (tables
-   sorted and split as they are written, `tables.write_sorted_splits`), then rename
+   sorted and split as they are written, `table_files.write_sorted_splits`), then rename
    it to vX.Y.Z: a killed release leaves no vX.Y.Z, and the next run removes
    the leftover. The changelog is rebuilt from the manifests afterwards.
 Output is deterministic: rows are sorted, Parquet carries no wall-clock time, the
@@ -42,7 +42,8 @@ from newsclaims.export.validate import TaskChecker
 from newsclaims.release.build import Built, build_tables
 from newsclaims.release.changelog import compare_tables, read_release_tables, write_changelog
 from newsclaims.release.files import read_manifest
-from newsclaims.release.tables import SPLITS, table_specs, write_sorted_splits
+from newsclaims.release.table_files import write_sorted_splits
+from newsclaims.release.tables import SPLITS, table_specs
 from newsclaims.release.verify import verify
 from newsclaims.release.versions import (
     SPLITS_FILE,
