@@ -32,8 +32,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from newsclaims.export.convert import parse_result
 from newsclaims.export.reader import read_export
+from newsclaims.export.result_rows import parse_result
 from newsclaims.ingest.brat import import_brat, write_brat_import
 from newsclaims.preannotate import MODEL_VERSION, preannotate_articles
 from newsclaims.preannotate.tagger import load_model

@@ -13,7 +13,8 @@ from factories import relation as rel
 from newsclaims.core.errors import NewsclaimsError, Severity
 from newsclaims.core.ids import pseudonym
 from newsclaims.export.claims import claims_from
-from newsclaims.export.convert import convert, convert_task, parse_result
+from newsclaims.export.convert import convert, convert_task
+from newsclaims.export.result_rows import parse_result
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 SALT = "test-salt"

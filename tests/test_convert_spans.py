@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclaims.core.scheme import load_scheme
-from newsclaims.export.convert import _checked_slice, _plain_slice, layer_spans, parse_result
+from newsclaims.export.result_rows import _checked_slice, _plain_slice, layer_spans, parse_result
 
 
 class Name(str):

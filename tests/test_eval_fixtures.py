@@ -22,7 +22,7 @@ from newsclaims.core.ids import article_id
 from newsclaims.core.schemas import errors as schema_errors
 from newsclaims.core.scheme import RELATION_ENDPOINTS, load_scheme
 from newsclaims.export.claims import claims_from
-from newsclaims.export.convert import parse_result
+from newsclaims.export.result_rows import parse_result
 from newsclaims.export.validate import validate
 from newsclaims.review.surface import to_result
 

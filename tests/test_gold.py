@@ -176,7 +176,7 @@ def test_merged_ids_are_deterministic_and_consistent() -> None:
 
 
 def test_merged_result_parses_cleanly_as_a_prediction_would() -> None:
-    from newsclaims.export.convert import parse_result
+    from newsclaims.export.result_rows import parse_result
 
     choice = choose_gold(task(full(1, "a"), full(2, "b", "DIRECT_QUOTE"), full(3, "c")))
     parsed = parse_result(choice.result, TEXT)
@@ -192,7 +192,7 @@ def test_the_rows_built_with_a_merge_are_what_parsing_it_gives(monkeypatch: Any)
     from dataclasses import replace
 
     from newsclaims.core.scheme import load_scheme
-    from newsclaims.export.convert import parse_result
+    from newsclaims.export.result_rows import parse_result
     from newsclaims.review import gold
 
     def rows(parsed: Any) -> Any:

@@ -12,7 +12,7 @@ import yaml
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.ids import article_id
 from newsclaims.core.scheme import load_scheme
-from newsclaims.export.convert import parse_result
+from newsclaims.export.result_rows import parse_result
 from newsclaims.export.validate import check_result
 from newsclaims.preannotate import MODEL_VERSION, preannotate, preannotate_articles
 from newsclaims.preannotate import rules as rules_module

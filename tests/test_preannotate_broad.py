@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from newsclaims.core.ids import article_id
-from newsclaims.export.convert import parse_result
+from newsclaims.export.result_rows import parse_result
 from newsclaims.preannotate import MODEL_VERSION, preannotate
 
 NEW, OLD = "rules-2026.12", "rules-2026.11"

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from newsclaims.cli import app
 from newsclaims.core.errors import Problem, Severity
 from newsclaims.core.ids import article_id
-from newsclaims.export.convert import parse_result
+from newsclaims.export.result_rows import parse_result
 from newsclaims.export.validate import check_result
 from newsclaims.preannotate import attribution, preannotate
 from newsclaims.preannotate.rules import RULES_DIR

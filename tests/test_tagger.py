@@ -18,7 +18,7 @@ from newsclaims.cli import app
 from newsclaims.core.errors import NewsclaimsError, Problem, Severity
 from newsclaims.core.ids import article_id
 from newsclaims.core.result_rules import check_result
-from newsclaims.export.convert import parse_result
+from newsclaims.export.result_rows import parse_result
 from newsclaims.ingest.brat import import_brat, write_brat_import
 from newsclaims.preannotate import preannotate
 from newsclaims.preannotate.tagger import MAGIC, TAGGER_VERSION, load_model

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from factories import region, relation
 from newsclaims.cli import app
 from newsclaims.core.ids import article_id
-from newsclaims.export.convert import parse_result
 from newsclaims.export.reader import read_export
+from newsclaims.export.result_rows import parse_result
 from newsclaims.review.adjudicate import MODEL_VERSION_PREFIX, adjudicate
 from newsclaims.studio.client import existing_article_ids
 from newsclaims.studio.pull import pull

@@ -22,14 +22,9 @@ import pyarrow.compute as pc
 from newsclaims.core.errors import Problem, Severity, has_errors
 from newsclaims.core.scheme import Scheme
 from newsclaims.export.claims import claims_from
-from newsclaims.export.convert import (
-    ParsedAnnotations,
-    Records,
-    convert_task,
-    layer_spans,
-    parse_result,
-)
+from newsclaims.export.convert import Records, convert_task
 from newsclaims.export.reader import iter_tasks
+from newsclaims.export.result_rows import ParsedAnnotations, layer_spans, parse_result
 from newsclaims.export.validate import TaskChecker
 from newsclaims.release.columnar import RegionTables
 from newsclaims.release.entities import EntityColumns

@@ -24,7 +24,7 @@ from typing import Any
 
 from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.export.claims import claim_links
-from newsclaims.export.convert import ParsedAnnotations, ParsedResult
+from newsclaims.export.result_rows import ParsedAnnotations, ParsedResult
 from newsclaims.review.agreement_figures import Article, Reading, report_figures, token_domain
 from newsclaims.review.agreement_tokens import Painted, Slot, TokenValues
 from newsclaims.review.gold import adjudication_prediction_ids, completed_annotations

@@ -20,7 +20,7 @@ marks UNATTRIBUTED claims and several claims per cue, so the default scores ever
 claim and every region. A layer the gold has no span
 of anywhere (entities in PolNeAR) is not scored; its predicted spans are counted.
 
-Gold and predictions go through the same `convert.parse_result`, so a span means
+Gold and predictions go through the same `result_rows.parse_result`, so a span means
 the same thing on both sides (whitespace-trimmed code-point offsets, choices folded
 into their region, relations resolved to labels).
 """
@@ -36,7 +36,7 @@ from newsclaims.core.articles import read_jsonl
 from newsclaims.core.claim_rules import CLAIM_LABEL, CUE_LABEL
 from newsclaims.core.errors import NewsclaimsError, Problem, Severity, Where
 from newsclaims.core.scheme import Scheme, load_scheme
-from newsclaims.export.convert import parse_result
+from newsclaims.export.result_rows import parse_result
 from newsclaims.review.attribution_scores import (
     AttributionTally,
     attribution_key,

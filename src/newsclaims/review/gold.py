@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from newsclaims.core.scheme import Scheme, load_scheme
-from newsclaims.export.convert import ParsedAnnotations, ParsedResult, relation_row, span_row
+from newsclaims.export.result_rows import ParsedAnnotations, ParsedResult, relation_row, span_row
 
 # model_version prefix of the merged results sent to reviewers (newsclaims.review.adjudicate).
 ADJUDICATION_PREFIX = "adjudication-"

@@ -27,8 +27,8 @@ from typing import Any
 from newsclaims.core.atomic import sha256_file
 from newsclaims.core.errors import NewsclaimsError, Problem, Severity, Where
 from newsclaims.core.scheme import Scheme, load_scheme
-from newsclaims.export.convert import parse_result
 from newsclaims.export.reader import iter_tasks
+from newsclaims.export.result_rows import parse_result
 from newsclaims.preannotate.attribution import find_attributions
 from newsclaims.preannotate.features import FEATURE_SET, FeatureExtractor
 from newsclaims.preannotate.rules import MODEL_VERSION, load_rules
