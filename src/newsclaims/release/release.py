@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -42,6 +41,7 @@ from newsclaims.export.validate import TaskChecker
 from newsclaims.release.build import Built, build_tables
 from newsclaims.release.changelog import compare_tables, read_release_tables, write_changelog
 from newsclaims.release.files import read_manifest
+from newsclaims.release.salt import resolve_salt
 from newsclaims.release.table_files import write_sorted_splits
 from newsclaims.release.tables import SPLITS, table_specs
 from newsclaims.release.verify import verify
@@ -55,8 +55,6 @@ from newsclaims.release.versions import (
     stray_versions,
 )
 
-SALT_ENV = "NEWSCLAIMS_ANNOTATOR_SALT"
-SALT_FILE = ".annotator-salt"
 TEMP_PREFIX = ".tmp-release-"
 _BUMP_RANK = {"none": 0, "patch": 1, "minor": 2, "major": 3}
 
@@ -267,47 +265,6 @@ def _semver_refusal(wanted: Version, previous: Version, changes: dict[str, Any])
         f"{wanted} is a {bump.upper()} release after {previous}, but against {previous} "
         f"{'; '.join(why)}: that needs a {needed.upper()} release (e.g. {suggestion})",
     )
-
-
-# --- building ----------------------------------------------------------------------------
-
-
-def resolve_salt(root: Path, salt: str | None) -> str:
-    """The pseudonym salt: given, else $NEWSCLAIMS_ANNOTATOR_SALT, else the dataset's
-    salt file (created 0600 on first use and kept, so pseudonyms stay stable)."""
-    if salt:
-        return salt
-    if os.environ.get(SALT_ENV):
-        return os.environ[SALT_ENV]
-    path = root / SALT_FILE
-    if not path.exists():
-        return _store_salt(root, secrets.token_hex(32))
-    return _read_salt(path)
-
-
-def _store_salt(root: Path, value: str) -> str:
-    """Create the salt file holding `value` unless it exists; return the file's salt."""
-    path = root / SALT_FILE
-    # Written whole into a private temporary file, then linked into place: a full disk
-    # leaves no empty salt file, and of two releases creating it at once one wins.
-    fd, tmp = tempfile.mkstemp(prefix=f"{SALT_FILE}.", suffix=".tmp", dir=root)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(value + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        with contextlib.suppress(FileExistsError):
-            os.link(tmp, path)
-    finally:
-        os.unlink(tmp)
-    return _read_salt(path)
-
-
-def _read_salt(path: Path) -> str:
-    value = path.read_text("utf-8").strip()
-    if not value:
-        raise NewsclaimsError(f"{path} is empty; delete it or set {SALT_ENV}")
-    return value
 
 
 # --- writing -----------------------------------------------------------------------------
