@@ -1,6 +1,7 @@
 """The pseudonym salt of a dataset: annotators appear in releases only as salted
-pseudonyms of their Label Studio user id (docs/release.md, Privacy), so the salt must
-stay the same from release to release and never be committed or printed.
+pseudonyms of their Label Studio user id, so the salt must stay the same from release
+to release; whoever holds it and the user ids can recompute them (docs/release.md,
+Privacy).
 """
 
 from __future__ import annotations
