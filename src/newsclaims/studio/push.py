@@ -71,9 +71,9 @@ def push(
 
     Predictions come from `predictions` when given, else (with `suggest`) from the
     rule-based pre-annotator, computed only for the tasks being imported.
-    The project's instructions are set from docs/guidelines.md when the project does
-    not already show exactly those (one request), so annotators see the guidelines
-    of the version that was pushed.
+    The project shows the instructions from docs/guidelines.md, so annotators see the
+    guidelines of the version that was pushed: a new project is created with them, an
+    existing one gets them (one request) when it does not already show exactly those.
     Nothing is sent when the input has errors: the result carries the problems and
     `project_id` None. `progress=None` shows a bar only on a terminal.
     `assignment` (annotators per task, overlap) is stored in the project before the
@@ -92,7 +92,8 @@ def push(
     result = PushResult(project.id, problems=list(given.problems))
     if assignment is not None:
         set_assignment(studio, project.id, assignment)
-    existing = existing_article_ids(studio, project.id)
+    # (a project created just now holds no tasks)
+    existing = {} if project.created else existing_article_ids(studio, project.id)
     for aid, task_ids in existing.items():
         if len(task_ids) > 1:
             result.problems.append(
