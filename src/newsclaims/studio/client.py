@@ -58,6 +58,7 @@ class ProjectInfo:
     title: str
     created: bool
     config_updated: bool
+    assignment: Assignment
     # The instructions the project shows before labeling (None: none shown).
     shown_instructions: str | None = None
 
@@ -102,6 +103,10 @@ class _ProjectSettings(Protocol):
     def expert_instruction(self) -> str | None: ...
     @property
     def show_instruction(self) -> bool | None: ...
+    @property
+    def maximum_annotations(self) -> int | None: ...
+    @property
+    def overlap_cohort_percentage(self) -> int | None: ...
 
 
 def server_id(made: _FromServer, what: str) -> int:
@@ -157,10 +162,10 @@ def ensure_project(studio: Studio, title: str, scheme: Scheme | None = None) -> 
     current = call(
         "reading the project", studio.url, lambda: studio.client.projects.get(id=project.id)
     )
-    shown = shown_instructions(current)
+    shown, assignment = shown_instructions(current), assignment_of(current)
     if normalise_config(current.label_config or "") == normalise_config(scheme.config_xml):
         return ProjectInfo(project.id, title, created=False, config_updated=False,
-                           shown_instructions=shown)
+                           assignment=assignment, shown_instructions=shown)
     missing = sorted(used_names(studio, project.id) - scheme_names(scheme))
     if missing:
         used = ", ".join(f"{control}={value}" for control, value in missing)
@@ -175,7 +180,7 @@ def ensure_project(studio: Studio, title: str, scheme: Scheme | None = None) -> 
         lambda: studio.client.projects.update(id=project.id, label_config=scheme.config_xml),
     )
     return ProjectInfo(project.id, title, created=False, config_updated=True,
-                       shown_instructions=shown)
+                       assignment=assignment, shown_instructions=shown)
 
 
 def _create_project(studio: Studio, title: str, scheme: Scheme) -> ProjectInfo:
@@ -191,7 +196,8 @@ def _create_project(studio: Studio, title: str, scheme: Scheme) -> ProjectInfo:
                                               expert_instruction=html, show_instruction=True),
     )
     return ProjectInfo(server_id(created, "the new project"), title, created=True,
-                       config_updated=False, shown_instructions=shown_instructions(created))
+                       config_updated=False, assignment=assignment_of(created),
+                       shown_instructions=shown_instructions(created))
 
 
 def shown_instructions(project: _ProjectSettings) -> str | None:
@@ -245,21 +251,28 @@ class Assignment:
 def project_assignment(studio: Studio, project_id: int) -> Assignment:
     project = call("reading the project", studio.url,
                    lambda: studio.client.projects.get(id=project_id))
+    return assignment_of(project)
+
+
+def assignment_of(project: _ProjectSettings) -> Assignment:
+    """The assignment a project model from the server holds (None fields: the defaults)."""
     percent = project.overlap_cohort_percentage
     return Assignment(project.maximum_annotations or 1, 100 if percent is None else percent)
 
 
-def set_assignment(studio: Studio, project_id: int, assignment: Assignment) -> bool:
-    """Store the assignment in the project (True when it changed). The server then
+def set_assignment(studio: Studio, project_id: int, assignment: Assignment,
+                   current: Assignment) -> Assignment:
+    """Store the assignment in the project unless `current` (the project's) is it
+    already; returns the project's assignment as the server answered. The server then
     re-draws which tasks are in the overlap, keeping tasks that already have enough
     annotations in it."""
-    if project_assignment(studio, project_id) == assignment:
-        return False
-    call("setting the project's annotators per task", studio.url,
-         lambda: studio.client.projects.update(
-             id=project_id, maximum_annotations=assignment.per_task,
-             overlap_cohort_percentage=assignment.overlap_percent))
-    return True
+    if current == assignment:
+        return current
+    updated = call("setting the project's annotators per task", studio.url,
+                   lambda: studio.client.projects.update(
+                       id=project_id, maximum_annotations=assignment.per_task,
+                       overlap_cohort_percentage=assignment.overlap_percent))
+    return assignment_of(updated)
 
 
 def normalise_config(xml: str) -> str:

@@ -27,7 +27,6 @@ from newsclaims.studio.client import (
     connect,
     ensure_project,
     existing_article_ids,
-    project_assignment,
     set_assignment,
 )
 from newsclaims.studio.instructions import instructions_html, set_instructions
@@ -45,7 +44,8 @@ class PushResult:
     failed: int = 0
     predictions: int = 0
     problems: list[Problem] = field(default_factory=list)
-    assignment: Assignment | None = None  # the project's, after the push
+    # The project's, as read or set before the import (which does not change it).
+    assignment: Assignment | None = None
 
     def summary(self) -> str:
         return (
@@ -89,9 +89,10 @@ def push(
     project = ensure_project(studio, project_title, scheme)
     if project.shown_instructions != instructions_html():  # a PATCH costs the server ~0.3 s
         set_instructions(studio, project.id)
-    result = PushResult(project.id, problems=list(given.problems))
+    result = PushResult(project.id, problems=list(given.problems),
+                        assignment=project.assignment)
     if assignment is not None:
-        set_assignment(studio, project.id, assignment)
+        result.assignment = set_assignment(studio, project.id, assignment, project.assignment)
     # (a project created just now holds no tasks)
     existing = {} if project.created else existing_article_ids(studio, project.id)
     for aid, task_ids in existing.items():
@@ -109,7 +110,6 @@ def push(
     if predictions is None and suggest:
         given.predictions.update(_suggestions(todo))
     _import(studio, project.id, todo, given, batch_size, result, progress)
-    result.assignment = project_assignment(studio, project.id)
     return result
 
 
