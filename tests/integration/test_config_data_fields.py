@@ -5,6 +5,7 @@ nothing), so push refuses it itself, in one line with exit 2."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from newsclaims.core.errors import NewsclaimsError
 from newsclaims.core.ids import article_id
 from newsclaims.core.scheme import load_scheme, parse_scheme
-from newsclaims.studio.client import data_fields, ensure_project
+from newsclaims.studio.client import call, data_fields, ensure_project
 from newsclaims.studio.push import push
 
 pytestmark = pytest.mark.integration
@@ -99,3 +100,27 @@ def test_push_cli_refuses_to_show_tasks_a_field_they_lack(studio, project_title,
         assert studio.api_key not in done.stdout + done.stderr
     finally:
         client.projects.delete(id=project.id)
+
+
+def test_a_batch_the_server_refuses_is_listed_as_the_sdk_would_word_it(
+        studio, fresh_project, project_title) -> None:
+    """Push sends its own encoding of the tasks through the SDK's HTTP client
+    (`client.import_tasks`): a refusal reads as the SDK's own `import_tasks` would."""
+    conn = studio.connect()
+    body = _scheme_showing('<Text name="text" value="$body" granularity="word"/>')
+    assert ensure_project(conn, project_title, body).config_updated  # empty: allowed
+    articles = _articles()
+    done = push(articles, project_title=project_title, studio=conn, scheme=body,
+                suggest=False)
+    assert (done.imported, done.failed) == (0, 2)
+    failed = [p for p in done.problems if p.code == "import-failed"]
+    assert [p.article_id for p in failed] == [a["article_id"] for a in articles]
+    with pytest.raises(NewsclaimsError) as by_sdk:
+        call("importing tasks 1-2", conn.url, lambda: conn.client.projects.import_tasks(
+            id=fresh_project.id, request=[{"data": a} for a in articles]))
+    def unnumbered(message: str) -> str:  # each of the server's error answers has its own id
+        return re.sub(r'"id":"[0-9a-f-]+"', '"id":"…"', message)
+
+    assert {unnumbered(p.message) for p in failed} == {unnumbered(str(by_sdk.value))}
+    assert "answered HTTP 400 while importing tasks 1-2: " in str(by_sdk.value)
+    assert studio.client().projects.get(id=fresh_project.id).task_number == 0

@@ -11,7 +11,8 @@ import pytest
 from stream import StreamAnnotator, articles, result_for
 from team_helpers import add_annotators, cli_env, newsclaims
 
-from newsclaims.studio.client import find_project, project_tasks
+from newsclaims.studio.client import Assignment, find_project, project_assignment, project_tasks
+from newsclaims.studio.push import push
 
 pytestmark = pytest.mark.integration
 
@@ -50,6 +51,20 @@ def test_overlap_is_a_project_setting_the_server_applies(studio, project_title, 
     # Not a whole percent: refused before anything is sent.
     odd = newsclaims(team_env, "push", more, "--project", project_title, "--overlap", "0.125")
     assert odd.returncode == 2 and "whole percent" in odd.stderr
+
+
+def test_push_reports_the_assignment_the_server_holds(studio, project_title):
+    """Push knows the assignment without asking again after the import: read with the
+    project, or as the server answered the change."""
+    conn = studio.connect()
+    rows = articles(3, "report-")
+    new = push(rows[:1], project_title=project_title, studio=conn, suggest=False)
+    assert new.assignment == project_assignment(conn, new.project_id) == Assignment(1, 100)
+    changed = push(rows[1:2], project_title=project_title, studio=conn, suggest=False,
+                   assignment=Assignment(3, 40))
+    assert changed.assignment == project_assignment(conn, new.project_id) == Assignment(3, 40)
+    kept = push(rows[2:], project_title=project_title, studio=conn, suggest=False)
+    assert kept.assignment == project_assignment(conn, new.project_id) == Assignment(3, 40)
 
 
 def test_the_stream_gives_an_overlap_task_to_a_second_annotator_blind(studio, project_title,

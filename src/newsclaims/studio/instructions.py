@@ -10,6 +10,8 @@ attributes survive, so there are no in-page anchors).
 
 from __future__ import annotations
 
+import functools
+
 from markdown_it import MarkdownIt
 
 from newsclaims.core.errors import NewsclaimsError
@@ -24,6 +26,12 @@ FULL_TEXT_SUMMARY = "The full guidelines (docs/guidelines.md)"
 def instructions_html(guidelines: str | None = None) -> str:
     """The "In short" section as HTML, then the rest of the guidelines folded."""
     text = read_text(guidelines_path(), "guidelines") if guidelines is None else guidelines
+    return _rendered(text)
+
+
+@functools.lru_cache(maxsize=1)
+def _rendered(text: str) -> str:
+    """(Cached: rendering takes ~40 ms, and one push needs the HTML up to three times.)"""
     summary, rest = split_summary(text)
     markdown = MarkdownIt("commonmark").enable("table")
     return (

@@ -27,7 +27,7 @@ from newsclaims.studio.client import (
     connect,
     ensure_project,
     existing_article_ids,
-    project_assignment,
+    import_tasks,
     set_assignment,
 )
 from newsclaims.studio.instructions import instructions_html, set_instructions
@@ -45,7 +45,8 @@ class PushResult:
     failed: int = 0
     predictions: int = 0
     problems: list[Problem] = field(default_factory=list)
-    assignment: Assignment | None = None  # the project's, after the push
+    # The project's, as read or set before the import (which does not change it).
+    assignment: Assignment | None = None
 
     def summary(self) -> str:
         return (
@@ -71,9 +72,9 @@ def push(
 
     Predictions come from `predictions` when given, else (with `suggest`) from the
     rule-based pre-annotator, computed only for the tasks being imported.
-    The project's instructions are set from docs/guidelines.md when the project does
-    not already show exactly those (one request), so annotators see the guidelines
-    of the version that was pushed.
+    The project shows the instructions from docs/guidelines.md, so annotators see the
+    guidelines of the version that was pushed: a new project is created with them, an
+    existing one gets them (one request) when it does not already show exactly those.
     Nothing is sent when the input has errors: the result carries the problems and
     `project_id` None. `progress=None` shows a bar only on a terminal.
     `assignment` (annotators per task, overlap) is stored in the project before the
@@ -89,10 +90,12 @@ def push(
     project = ensure_project(studio, project_title, scheme)
     if project.shown_instructions != instructions_html():  # a PATCH costs the server ~0.3 s
         set_instructions(studio, project.id)
-    result = PushResult(project.id, problems=list(given.problems))
+    result = PushResult(project.id, problems=list(given.problems),
+                        assignment=project.assignment)
     if assignment is not None:
-        set_assignment(studio, project.id, assignment)
-    existing = existing_article_ids(studio, project.id)
+        result.assignment = set_assignment(studio, project.id, assignment, project.assignment)
+    # (a project created just now holds no tasks)
+    existing = {} if project.created else existing_article_ids(studio, project.id)
     for aid, task_ids in existing.items():
         if len(task_ids) > 1:
             result.problems.append(
@@ -108,7 +111,6 @@ def push(
     if predictions is None and suggest:
         given.predictions.update(_suggestions(todo))
     _import(studio, project.id, todo, given, batch_size, result, progress)
-    result.assignment = project_assignment(studio, project.id)
     return result
 
 
@@ -130,20 +132,12 @@ def _import(
     payloads = (_task_payload(data, given.predictions.get(data["article_id"])) for data in todo)
     done = 0
     with bar:
-        for batch in _batches(payloads, batch_size, BATCH_BYTES):
+        for batch, encoded in _batches(payloads, batch_size, BATCH_BYTES):
             first, done = done + 1, done + len(batch)
+            body = b"[" + b",".join(encoded) + b"]"
             try:
-                response = call(
-                    f"importing tasks {first}-{done}",
-                    studio.url,
-                    functools.partial(
-                        studio.client.projects.import_tasks, id=project_id,
-                        # plain dicts: the SDK sends them as they are; its pydantic model
-                        # per task (ImportApiRequest) would only slow a large import.
-                        request=batch,  # type: ignore[arg-type]
-                        return_task_ids=True,
-                    ),
-                )
+                imported = call(f"importing tasks {first}-{done}", studio.url,
+                                functools.partial(import_tasks, studio, project_id, body))
             except NewsclaimsError as exc:
                 if not health(studio.url, timeout=5.0):
                     raise NewsclaimsError(
@@ -159,32 +153,34 @@ def _import(
                     for task in batch
                 )
             else:
-                result.imported += response.task_count or 0
-                # Label Studio 1.23.2 answers `prediction_count`; the SDK's model declares
-                # `predictions_count` and keeps the server's name as an extra field.
-                result.predictions += response.prediction_count or 0  # type: ignore[attr-defined]
+                result.imported += imported.tasks
+                result.predictions += imported.predictions
             bar.update(len(batch))
 
 
 def _batches(
     payloads: Iterable[dict[str, Any]], max_tasks: int, max_bytes: int
-) -> Iterator[list[dict[str, Any]]]:
-    """Import requests of at most `max_tasks` tasks and about `max_bytes` of JSON.
+) -> Iterator[tuple[list[dict[str, Any]], list[bytes]]]:
+    """Import requests of at most `max_tasks` tasks and about `max_bytes` of JSON:
+    (the tasks, each task's JSON).
 
     Label Studio has a fixed cost per import request (~0.1 s here: an import record,
     counters, project summary), so requests are as large as is reasonable; bytes
-    bound them because articles, and predictions above all, vary a lot in size."""
+    bound them because articles, and predictions above all, vary a lot in size.
+    Each task is encoded once, here; the request sends those bytes."""
     batch: list[dict[str, Any]] = []
+    encoded: list[bytes] = []
     size = 0
     for payload in payloads:
-        weight = len(orjson.dumps(payload))
-        if batch and (len(batch) >= max_tasks or size + weight > max_bytes):
-            yield batch
-            batch, size = [], 0
+        one = orjson.dumps(payload)
+        if batch and (len(batch) >= max_tasks or size + len(one) > max_bytes):
+            yield batch, encoded
+            batch, encoded, size = [], [], 0
         batch.append(payload)
-        size += weight
+        encoded.append(one)
+        size += len(one)
     if batch:
-        yield batch
+        yield batch, encoded
 
 
 def _suggestions(tasks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
