@@ -5,10 +5,9 @@ relation rows; `claims.claims_from` folds them into one row per CLAIM; `convert`
 for every task of an export (`convert_task` for one) and adds articles and annotation
 provenance. Annotators leave this module only as salted pseudonyms of their user id.
 
-Conversion does not judge the data (that is `newsclaims.export.validate`); it reports, as
-problems, every result item it could not turn into a row, so nothing is dropped
-silently. Offsets are code points into `data.text`; a span's text is taken from
-`data.text`, with surrounding whitespace trimmed and `trimmed` set.
+Conversion does not judge the data (that is `newsclaims.export.validate`); what it
+could not turn into rows comes back as problems (`result_rows` says how spans are cut),
+plus `task-no-text` for a task without `data.text`.
 """
 
 from __future__ import annotations
