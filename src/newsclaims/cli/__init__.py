@@ -18,6 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 import newsclaims
+from newsclaims.cli._params import convert_plainly, plain_help_option
 
 # Verb -> one-line summary, in pipeline order. Each module named here exposes
 # `register(app)`.
@@ -61,6 +62,13 @@ Exit codes: 0 fine, 1 the data has problems (listed), 2 the command could not ru
 
 class LazyGroup(TyperGroup):
     """Typer's group, with each verb's module imported on first use."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        convert_plainly(self.params)  # `--version` without Pydantic
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return plain_help_option(super().get_help_option(ctx))
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)

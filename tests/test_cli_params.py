@@ -1,0 +1,111 @@
+"""Plain parameters are converted without Pydantic (`cli/_params.py`), to the very values
+(and refusals) Typer's own coercion gives, for every parameter of every command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer._coercion import build_runtime_param
+from typer.testing import CliRunner
+
+from newsclaims.cli import COMMANDS, app, load_command
+from newsclaims.cli._params import PlainValue, plain_value
+
+
+def _commands() -> list[Any]:
+    found = []
+
+    def walk(command: Any) -> None:
+        if getattr(command, "commands", None):
+            for sub in command.commands.values():
+                walk(sub)
+        else:
+            found.append(command)
+
+    for name in COMMANDS:
+        walk(load_command(name))
+    return found
+
+
+def _parameters() -> list[tuple[str, Any]]:
+    params = [(f"{command.name} {param.name}", param)
+              for command in _commands() for param in command.params
+              if getattr(param, "type_descriptor", None) is not None]
+    root = typer.main.get_command(app)
+    params += [(f"newsclaims {p.name}", p) for p in root.params]
+    return params
+
+
+def _samples(param: Any, existing: Path) -> list[Any]:
+    annotation = param.type_descriptor.annotation
+    texts = ["abc", "", " é 𝔘 ", str(existing), "no/such/file.json", "3", "0", "9", "2.5",
+             "-1", "1e400", "x" * 300]
+    values: list[Any] = [param.default] if param.default is not None else []
+    if param.nargs == -1 or "list" in repr(annotation):
+        return [tuple(texts[:3]), (), (str(existing), "b")]
+    return values + texts
+
+
+def _outcome(runtime: Any, value: Any, param: Any) -> tuple[str, Any]:
+    ctx = typer.Context(typer.main.get_command(app))
+    try:
+        result = runtime._coerce_value(value, param=param, ctx=ctx)
+    except Exception as exc:  # the refusal itself is what is compared
+        return "refused", (type(exc).__name__, str(exc))
+    return "value", (type(result).__name__, result)
+
+
+@pytest.mark.parametrize(("name", "param"), _parameters(), ids=lambda x: x
+                         if isinstance(x, str) else "")
+def test_plain_conversion_gives_what_typer_gives(name: str, param: Any, tmp_path: Path) -> None:
+    existing = tmp_path / "export.json"
+    existing.write_text("[]", encoding="utf-8")
+    plain = plain_value(param.type_descriptor)
+    assert plain is not None, f"{name}: a new kind of parameter, which would bring Pydantic"
+    typers = build_runtime_param(param.type_descriptor)
+    for value in _samples(param, existing):
+        assert _outcome(plain, value, param) == _outcome(typers, value, param), (name, value)
+
+
+def test_a_path_typer_would_refuse_is_left_to_typer(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """An existing path that cannot be read: Typer's own message, not a Path."""
+    command = load_command("validate")
+    param = next(p for p in command.params if p.name == "export")
+    existing = tmp_path / "export.json"
+    existing.write_text("[]", encoding="utf-8")
+    monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)
+    plain = plain_value(param.type_descriptor)
+    assert isinstance(plain, PlainValue)
+    outcome = _outcome(plain, str(existing), param)
+    assert outcome == _outcome(build_runtime_param(param.type_descriptor), str(existing), param)
+    assert outcome[0] == "refused" and "is not readable" in outcome[1][1]
+
+
+def test_a_number_typed_on_the_command_line_gets_typers_message() -> None:
+    result = CliRunner().invoke(app, ["push", "x.jsonl", "--batch-size", "0"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--batch-size'" in result.output
+    assert "greater than or equal to 1" in result.output
+
+
+def test_a_command_run_imports_no_pydantic(tmp_path: Path) -> None:
+    export = Path(__file__).parent / "fixtures" / "exports" / "clean.json"
+    code = (
+        "import json, sys\n"
+        "from newsclaims.cli import main\n"
+        f"sys.argv = ['newsclaims', 'validate', {str(export)!r}, '--fix-offsets', "
+        f"{str(tmp_path / 'fixed.json')!r}]\n"
+        "code = None\ntry:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+        "print(json.dumps({'pydantic': 'pydantic' in sys.modules, 'exit': code}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"pydantic": False, "exit": 0}
