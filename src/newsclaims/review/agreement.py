@@ -27,7 +27,11 @@ from newsclaims.export.claims import claim_links
 from newsclaims.export.result_rows import ParsedAnnotations, ParsedResult
 from newsclaims.review.agreement_figures import Article, Reading, report_figures, token_domain
 from newsclaims.review.agreement_tokens import Painted, Slot, TokenValues
-from newsclaims.review.gold import adjudication_prediction_ids, completed_annotations
+from newsclaims.review.gold import (
+    adjudication_prediction_ids,
+    annotator_of,
+    completed_annotations,
+)
 
 
 def agreement(tasks: Iterable[dict[str, Any]], scheme: Scheme | None = None) -> dict[str, Any]:
@@ -104,15 +108,6 @@ class AgreementReadings:
 
 
 # --- reading --------------------------------------------------------------------------
-
-
-def annotator_of(annotation: dict[str, Any]) -> str:
-    """Who made an annotation: the Label Studio user id (never an e-mail or name)."""
-    user = annotation.get("completed_by")
-    user_id = user.get("id") if isinstance(user, dict) else user
-    if user_id is None:
-        return f"annotation-{annotation.get('id')}"
-    return f"user-{user_id}"
 
 
 @dataclass(frozen=True)

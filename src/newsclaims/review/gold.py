@@ -48,6 +48,15 @@ def completed_annotations(task: dict[str, Any]) -> list[dict[str, Any]]:
     return [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
 
 
+def annotator_of(annotation: dict[str, Any]) -> str:
+    """Who made an annotation: the Label Studio user id (never an e-mail or name)."""
+    user = annotation.get("completed_by")
+    user_id = user.get("id") if isinstance(user, dict) else user
+    if user_id is None:
+        return f"annotation-{annotation.get('id')}"
+    return f"user-{user_id}"
+
+
 def adjudication_prediction_ids(task: dict[str, Any]) -> set[Any]:
     """Ids of the task's adjudication predictions (listed in full by `newsclaims pull`).
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from newsclaims.core.atomic import atomic_write_bytes
 from newsclaims.core.errors import NewsclaimsError
-from newsclaims.review.agreement import agreement_summary, annotator_of
+from newsclaims.review.gold import annotator_of
 from newsclaims.studio.client import (
     DEFAULT_PROJECT,
     Assignment,
@@ -115,6 +115,10 @@ def summarise(tasks: Iterable[dict[str, Any]], emails: dict[int, str] | None = N
     report.median_seconds = statistics.median(everyone) if everyone else None
     report.annotators = sorted(per_annotator.values(), key=lambda a: (-a.done, a.annotator))
     if complete_overlap:
+        # Imported here: agreement brings NumPy (~0.1 CPU s), which a project without a
+        # complete overlap task never needs.
+        from newsclaims.review.agreement import agreement_summary
+
         report.agreement = agreement_summary(complete_overlap)
     return report
 
