@@ -16,10 +16,9 @@ import os
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
 
 import newsclaims
-from newsclaims.cli._params import convert_plainly, plain_help_option
+from newsclaims.cli._help import Group
 
 # Verb -> one-line summary, in pipeline order. Each module named here exposes
 # `register(app)`.
@@ -61,15 +60,8 @@ from `backend`; accounts: `team`, watch: `progress`) -> pull -> validate
 Exit codes: 0 fine, 1 the data has problems (listed), 2 the command could not run."""
 
 
-class LazyGroup(TyperGroup):
+class LazyGroup(Group):
     """Typer's group, with each verb's module imported on first use."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        convert_plainly(self.params)  # `--version` without Pydantic
-
-    def get_help_option(self, ctx: Any) -> Any:
-        return plain_help_option(super().get_help_option(ctx))
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
 
 from newsclaims.cli._params import convert_plainly, plain_help_option
 
@@ -62,6 +62,18 @@ class Command(TyperCommand):
             if rows:
                 with formatter.section(title):
                     formatter.write_dl(rows)
+
+
+class Group(TyperGroup):
+    """A group of commands (the root, `import`, `studio`, `team`) whose own options
+    (`--help`, `--version`) are converted without Pydantic too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        convert_plainly(self.params)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return plain_help_option(super().get_help_option(ctx))
 
 
 def _argument_name(param: Any) -> str:

@@ -7,7 +7,7 @@ command's start-up. newsclaims' parameters are plain: `str`, `Path` and lists of
 (paths without Typer's path flags), `int`, `float` and `bool`. Those are converted here the way
 Typer's adapters convert them; anything else (a number typed on the command line, a
 path Typer would refuse, a parameter of another kind) goes to Typer's own coercion, so
-its values and error messages are Typer's. tests/test_cli_params.py holds both to the
+its values and error messages are Typer's. tests/test_cli_startup.py holds both to the
 same result for every parameter of every command.
 """
 

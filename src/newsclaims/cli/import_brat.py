@@ -8,12 +8,13 @@ from typing import Annotated
 
 import typer
 
-from newsclaims.cli._help import Command
+from newsclaims.cli._help import Command, Group
 from newsclaims.cli._output import finish, handle_errors
 from newsclaims.core.errors import summarize
 from newsclaims.ingest.brat import import_brat, write_brat_import
 
 import_app = typer.Typer(
+    cls=Group,
     help="Turn an annotated corpus (BRAT standoff: PolNeAR, PARC) into articles and a "
          "gold export.",
     no_args_is_help=True,

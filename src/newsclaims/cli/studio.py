@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from newsclaims.cli._help import Command
+from newsclaims.cli._help import Command, Group
 from newsclaims.cli._output import emit_json, fail, handle_errors
 from newsclaims.core.errors import ExitCode
 from newsclaims.studio import move, server
@@ -17,6 +17,7 @@ from newsclaims.studio.database import PRIVATE_CHOICE, SQLITE_CHOICE, DatabaseCh
 from newsclaims.studio.redact import redact_url
 
 studio_app = typer.Typer(
+    cls=Group,
     help="Run a local Label Studio (127.0.0.1; SQLite, or PostgreSQL for a team).",
     no_args_is_help=True,
     rich_markup_mode=None,

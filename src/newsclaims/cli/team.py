@@ -7,11 +7,12 @@ from typing import Annotated
 
 import typer
 
-from newsclaims.cli._help import Command
+from newsclaims.cli._help import Command, Group
 from newsclaims.cli._output import emit_json, handle_errors
 from newsclaims.studio import team
 
 team_app = typer.Typer(
+    cls=Group,
     help="Annotator accounts on the local Label Studio (logins in 0600 files).",
     no_args_is_help=True,
     rich_markup_mode=None,

@@ -1,5 +1,6 @@
-"""Plain parameters are converted without Pydantic (`cli/_params.py`), to the very values
-(and refusals) Typer's own coercion gives, for every parameter of every command."""
+"""What a command pays before its work begins: plain parameters are converted without
+Pydantic (`cli/_params.py`), to the very values (and refusals) Typer's own coercion
+gives, for every parameter of every command; NumPy's OpenBLAS runs one thread."""
 
 from __future__ import annotations
 
@@ -20,14 +21,14 @@ from newsclaims.cli._params import PlainValue, plain_value
 
 
 def _commands() -> list[Any]:
-    found = []
+    """Every command and group: the root, each verb, each group's subcommands."""
+    root = typer.main.get_command(app)
+    found = [root]
 
     def walk(command: Any) -> None:
-        if getattr(command, "commands", None):
-            for sub in command.commands.values():
-                walk(sub)
-        else:
-            found.append(command)
+        found.append(command)
+        for sub in (getattr(command, "commands", None) or {}).values():
+            walk(sub)
 
     for name in COMMANDS:
         walk(load_command(name))
@@ -35,11 +36,13 @@ def _commands() -> list[Any]:
 
 
 def _parameters() -> list[tuple[str, Any]]:
-    params = [(f"{command.name} {param.name}", param)
-              for command in _commands() for param in command.params
-              if getattr(param, "type_descriptor", None) is not None]
-    root = typer.main.get_command(app)
-    params += [(f"newsclaims {p.name}", p) for p in root.params]
+    """Every parameter Typer converts, `--help` included (made when asked for)."""
+    params = []
+    for command in _commands():
+        helper = command.get_help_option(typer.Context(command))
+        for param in [*command.params, helper]:
+            if getattr(param, "type_descriptor", None) is not None:
+                params.append((f"{command.name} {param.name}", param))
     return params
 
 
@@ -96,16 +99,32 @@ def test_a_number_typed_on_the_command_line_gets_typers_message() -> None:
     assert "greater than or equal to 1" in result.output
 
 
-def test_a_command_run_imports_no_pydantic(tmp_path: Path) -> None:
-    export = Path(__file__).parent / "fixtures" / "exports" / "clean.json"
+@pytest.mark.parametrize("verb", ["validate", "import brat"])
+def test_a_command_run_imports_no_pydantic(verb: str, tmp_path: Path) -> None:
+    fixtures = Path(__file__).parent / "fixtures"
+    args = ([str(fixtures / "exports" / "clean.json")] if verb == "validate"
+            else [str(fixtures / "brat" / "corpus"), "-o", str(tmp_path / "out")])
     code = (
         "import json, sys\n"
         "from newsclaims.cli import main\n"
-        f"sys.argv = ['newsclaims', 'validate', {str(export)!r}, '--fix-offsets', "
-        f"{str(tmp_path / 'fixed.json')!r}]\n"
+        f"sys.argv = ['newsclaims', *{verb.split()!r}, *{args!r}]\n"
         "code = None\ntry:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
         "print(json.dumps({'pydantic': 'pydantic' in sys.modules, 'exit': code}))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=True)
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"pydantic": False, "exit": 0}
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("4", "4")])
+def test_one_openblas_thread_unless_the_user_sets_it(given: str | None, expected: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    code = ("import os, sys\nfrom newsclaims.cli import main\n"
+            "sys.argv = ['newsclaims', '--version']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(os.environ.get('OPENBLAS_NUM_THREADS'))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True, env=env)
+    assert done.stdout.strip().splitlines()[-1] == expected
