@@ -1,19 +1,21 @@
 """Argument values converted without Pydantic, where that gives the same value.
 
 Typer 0.29 passes every value through a Pydantic `TypeAdapter`; importing Pydantic and
-building the adapters cost ~0.12 CPU s of every command run (measured on
-`validate`: 0.34 -> 0.22 CPU s before it opens its export), a third of a small
-command's start-up. newsclaims' parameters are plain: `str`, `Path` and lists of them
-(paths without Typer's path flags), `int`, `float` and `bool`. Those are converted here the way
-Typer's adapters convert them; anything else (a number typed on the command line, a
-path Typer would refuse, a parameter of another kind) goes to Typer's own coercion, so
-its values and error messages are Typer's. tests/test_cli_startup.py holds both to the
-same result for every parameter of every command.
+building the adapters cost ~0.12 CPU s of every command run (measured on `validate`:
+0.34 -> 0.22 CPU s before it opens its export), a third of a small command's start-up.
+newsclaims' parameters are plain: `str`, `Path` and lists of them (paths without
+Typer's path flags), `int`, `float` and `bool`. Those are converted here the way
+Typer's adapters convert them; anything else (a number not written plainly or out of
+its range, a path Typer would refuse, a parameter of another kind) goes to Typer's own
+coercion, so its values and error messages are Typer's. tests/test_cli_startup.py
+holds both to the same result for every parameter of every command.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args, get_origin
@@ -55,12 +57,25 @@ class PlainValue(RuntimeParam):
             return value if type(value) is str else _TYPER
         if self.leaf is Path:
             return _path_value(value)
+        if type(value) is str and self.leaf in _NUMBER_TEXT:
+            value = _number(value, self.leaf)
         if type(value) is self.leaf and _within(value, self.parameter_info):
-            return value  # a default: the parameter's own value, as Pydantic keeps it
-        return _TYPER  # typed on the command line: Pydantic's parsing and messages
+            return value  # a default, or a plain number as Pydantic reads it
+        return _TYPER  # anything else: Pydantic's parsing and messages
 
 
 _TYPER = object()  # "let Typer convert this"
+# Numbers written plainly, which Pydantic reads as int() and float() do; anything else
+# (blanks, "1_000", "inf") is Pydantic's to read or refuse.
+_NUMBER_TEXT = {int: re.compile(r"[+-]?[0-9]+"),
+                float: re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")}
+
+
+def _number(text: str, kind: type) -> Any:
+    if not _NUMBER_TEXT[kind].fullmatch(text):
+        return _TYPER
+    number = kind(text)
+    return number if math.isfinite(number) else _TYPER
 
 
 def convert_plainly(params: list[Any]) -> None:
