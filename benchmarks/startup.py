@@ -126,7 +126,8 @@ def details(result: dict[str, Any]) -> list[str]:
     """Every run of every command, for the document's "Every run" section."""
     lines = []
     for found in result.get("commands", {}).values():
-        shown = " ".join(a if not a.startswith("/") else Path(a).name for a in found["args"])
+        shown = " ".join("NEW_FOLDER" if a == "{fresh}" else Path(a).name if a.startswith("/")
+                         else a for a in found["args"])
         note = "" if found["reached"] else " (refused before its work: CPU at exit)"
         lines.append(f"- start-up of `newsclaims {shown}`: CPU seconds "
                      f"{', '.join(f'{s:.2f}' for s in found['runs'])}{note}")
