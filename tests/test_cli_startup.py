@@ -88,9 +88,10 @@ def test_a_path_typer_would_refuse_is_left_to_typer(tmp_path: Path,
     monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)
     plain = plain_value(param.type_descriptor)
     assert isinstance(plain, PlainValue)
-    outcome = _outcome(plain, str(existing), param)
-    assert outcome == _outcome(build_runtime_param(param.type_descriptor), str(existing), param)
-    assert outcome[0] == "refused" and "is not readable" in outcome[1][1]
+    for value in (str(existing), existing):  # typed, or a default
+        outcome = _outcome(plain, value, param)
+        assert outcome == _outcome(build_runtime_param(param.type_descriptor), value, param)
+        assert outcome[0] == "refused" and "is not readable" in outcome[1][1]
 
 
 def test_a_number_typed_on_the_command_line_gets_typers_message() -> None:

@@ -110,11 +110,9 @@ def plain_value(descriptor: TypeDescriptor) -> PlainValue | None:
 
 
 def _path_value(value: Any) -> Any:
-    """`Path(value)`, as Typer gives it, unless Typer would refuse the path (it exists
-    but cannot be read): then Typer says so."""
-    if isinstance(value, Path):
-        return value
-    if type(value) is not str:
+    """`Path(value)`, as Typer gives it for a string or a default, unless Typer would
+    refuse the path (it exists but cannot be read): then Typer says so."""
+    if type(value) is not str and not isinstance(value, Path):
         return _TYPER
     try:
         os.stat(value)
