@@ -14,20 +14,19 @@ from typing import Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from newsclaims.cli._params import convert_plainly, plain_help_option
+from newsclaims.cli._params import PlainParameters
 
 # Typer's type label of an option value -> the metavar shown.
 _METAVARS = {"<str>": "TEXT", "<int>": "INTEGER", "<int range>": "INTEGER",
              "<float>": "NUMBER", "<path>": "PATH"}
 
 
-class Command(TyperCommand):
+class Command(PlainParameters, TyperCommand):
     """A command whose help names arguments and option values readably, and whose
     plain parameters are converted without Pydantic (`_params`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        convert_plainly(self.params)
         ctx = typer.Context(self)
         for param in self.params:
             if param.metavar is not None or not param.name:
@@ -37,9 +36,6 @@ class Command(TyperCommand):
             elif not getattr(param, "is_flag", False) and not getattr(param, "count", False):
                 label = param.display_type(ctx)  # type: ignore[attr-defined]
                 param.metavar = _METAVARS.get(label, label.strip("<>").upper())
-
-    def get_help_option(self, ctx: Any) -> Any:
-        return plain_help_option(super().get_help_option(ctx))
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
@@ -64,16 +60,9 @@ class Command(TyperCommand):
                     formatter.write_dl(rows)
 
 
-class Group(TyperGroup):
+class Group(PlainParameters, TyperGroup):
     """A group of commands (the root, `import`, `studio`, `team`) whose own options
     (`--help`, `--version`) are converted without Pydantic too."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        convert_plainly(self.params)
-
-    def get_help_option(self, ctx: Any) -> Any:
-        return plain_help_option(super().get_help_option(ctx))
 
 
 def _argument_name(param: Any) -> str:

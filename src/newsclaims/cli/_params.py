@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
+from typer._click.core import Command, Context
 from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
+from typer.core import TyperOption
 from typer.models import ParameterInfo
 
 _PLAIN_LEAVES = (str, Path)
@@ -78,19 +80,26 @@ def _number(text: str, kind: type) -> Any:
     return number if math.isfinite(number) else _TYPER
 
 
-def convert_plainly(params: list[Any]) -> None:
-    """Give each of a command's (or group's) plain parameters its direct conversion."""
+class PlainParameters(Command):
+    """Mixed into a Typer command or group (before it): its options, `--help`
+    included (Typer makes it when asked for), are converted plainly."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _convert_plainly(self.params)
+
+    def get_help_option(self, ctx: Context) -> TyperOption | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            _convert_plainly([option])
+        return option
+
+
+def _convert_plainly(params: list[Any]) -> None:
     for param in params:
         descriptor = getattr(param, "type_descriptor", None)
         if descriptor is not None and getattr(param, "_runtime_param", None) is None:
             param._runtime_param = plain_value(descriptor)
-
-
-def plain_help_option(option: Any) -> Any:
-    """Typer's `--help` option (made when asked for), converted directly."""
-    if option is not None:
-        convert_plainly([option])
-    return option
 
 
 def plain_value(descriptor: TypeDescriptor) -> PlainValue | None:
