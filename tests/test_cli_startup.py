@@ -130,3 +130,23 @@ def test_one_openblas_thread_unless_the_user_sets_it(given: str | None, expected
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=True, env=env)
     assert done.stdout.strip().splitlines()[-1] == expected
+
+
+def test_a_refused_release_never_loads_the_code_that_writes_one(tmp_path: Path) -> None:
+    """The writing and comparing steps (pyarrow.parquet, pyarrow.compute, matplotlib)
+    load only after a pass that validated: a refusal, and the start-up before the
+    pass, do without them."""
+    export = Path(__file__).parent / "fixtures" / "exports" / "label-unknown.json"
+    args = [str(export), "--version", "0.1.0", "--dataset-dir", str(tmp_path / "dataset")]
+    code = (
+        "import json, sys\n"
+        "from newsclaims.cli import main\n"
+        f"sys.argv = ['newsclaims', 'release', *{args!r}]\n"
+        "code = None\ntry:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+        "loaded = sorted(m for m in ('pyarrow.parquet', 'pyarrow.compute', 'matplotlib',"
+        " 'newsclaims.release.changelog') if m in sys.modules)\n"
+        "print(json.dumps({'loaded': loaded, 'exit': code}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"loaded": [], "exit": 1}

@@ -23,9 +23,10 @@ CHILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     import newsclaims.release.release as r
+    import newsclaims.release.table_files as files
 
     marker = Path(sys.argv[2])
-    original = r.write_sorted_splits
+    original = files.write_sorted_splits
 
     def write_then_stall(table, spec, paths):
         rows = original(table, spec, paths)
@@ -33,7 +34,7 @@ CHILD = textwrap.dedent("""
         time.sleep(120)
         return rows
 
-    r.write_sorted_splits = write_then_stall
+    files.write_sorted_splits = write_then_stall  # release imports it when it writes
     r.release(sys.argv[3], version="0.1.0", dataset_dir=sys.argv[1], salt="s")
 """)
 

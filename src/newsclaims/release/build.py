@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from newsclaims.core.errors import Problem, Severity, has_errors
 from newsclaims.core.scheme import Scheme
@@ -107,6 +106,8 @@ def _add_region_tables(tables: dict[str, pa.Table], regions: dict[str, pa.Table]
 
     Both parts are memory-mapped spill files (`tables.SpillFile`): their chunks are
     put side by side, not copied (the casts change no type, so they copy nothing)."""
+    import pyarrow.compute as pc  # after the pass: not part of the release's start-up
+
     for name in ("annotation_spans", "spans", "relations", "claims"):
         schema = tables[name].schema
         parts = [regions.pop(name).select(schema.names), tables[name]]

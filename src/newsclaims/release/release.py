@@ -14,6 +14,9 @@ Order of work, and why:
 Output is deterministic: rows are sorted, Parquet carries no wall-clock time, the
 manifest's creation time is the export's newest annotation time, so the same export
 and version rebuild byte-identical files.
+The code of steps 3 and 4 (reading earlier releases, writing this one, with
+pyarrow.parquet and pyarrow.compute) is imported where those steps begin: a refused
+release never loads it, and the pass starts ~0.1 CPU s sooner.
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from newsclaims import __version__
 from newsclaims.core.atomic import pid_alive, sha256_file
 from newsclaims.core.collector import collector_paused
 from newsclaims.core.errors import NewsclaimsError, Problem, Severity, has_errors
@@ -39,12 +41,8 @@ from newsclaims.core.schemas import describe, errors
 from newsclaims.core.scheme import Scheme, load_scheme
 from newsclaims.export.validate import TaskChecker
 from newsclaims.release.build import Built, build_tables
-from newsclaims.release.changelog import compare_tables, read_release_tables, write_changelog
-from newsclaims.release.files import read_manifest
 from newsclaims.release.salt import resolve_salt
-from newsclaims.release.table_files import write_sorted_splits
 from newsclaims.release.tables import SPLITS, table_specs
-from newsclaims.release.verify import verify
 from newsclaims.release.versions import (
     SPLITS_FILE,
     Version,
@@ -156,6 +154,8 @@ def _changes_since_latest(root: Path, wanted: Version,
                           built: Built) -> tuple[dict[str, Any], Problem | None]:
     """The changes against the latest release, and a refusal when `wanted` understates
     them."""
+    from newsclaims.release.changelog import compare_tables, read_release_tables
+
     previous = latest_version(root)
     changes = compare_tables(
         read_release_tables(root / previous.folder) if previous else None, built.tables
@@ -170,6 +170,8 @@ def _publish(root: Path, wanted: Version, built: Built, *, export_path: Path, sc
              created: str | None) -> tuple[Path, dict[str, Any]]:
     """Write the release into a temporary folder, rename it to vX.Y.Z, rebuild the
     changelog; return the release folder and its manifest."""
+    from newsclaims.release.changelog import write_changelog
+
     split_rule(root, create=True)
     make_readable(root / SPLITS_FILE)
     final = root / wanted.folder
@@ -219,6 +221,9 @@ def _refusals(root: Path, wanted: Version) -> list[Problem]:
     previous = latest_version(root)
     if previous is None:
         return []
+    from newsclaims.release.files import read_manifest
+    from newsclaims.release.verify import verify
+
     read_manifest(root / previous.folder)  # not JSON: one line, exit 2 (cannot compare)
     damaged = verify(root / previous.folder)
     if not damaged:
@@ -276,9 +281,11 @@ def write_release(
 ) -> dict[str, Any]:
     """Write every file of a release into `folder`; return the manifest. Each table is
     dropped from `built` once written, so memory shrinks as the files appear."""
+    from newsclaims import __version__
     from newsclaims.release.card import write_card, write_charts
     from newsclaims.release.croissant import write_croissant
     from newsclaims.release.manifest import build_manifest, file_entry, table_summary, tally
+    from newsclaims.release.table_files import write_sorted_splits
 
     files: list[dict[str, Any]] = []
     table_files: dict[str, dict[str, str]] = {}
