@@ -112,7 +112,6 @@ def test_duckdb_region_tables_match_convert(tmp_path: Path) -> None:
 
 
 def test_whitespace_set_is_every_character_python_strips() -> None:
-    # The set is scanned from the Basic Multilingual Plane only; fails if a Python's
-    # Unicode data ever puts white space beyond it.
+    # Written out in columnar.py; fails if a Python's Unicode data ever changes the set.
     every = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
     assert every == WHITESPACE
