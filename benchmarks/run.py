@@ -389,8 +389,10 @@ def details(r: dict[str, Any]) -> list[str]:
                          + "; CPU ms " + ", ".join(f"{x['cpu_seconds'] * 1000:.0f}"
                                                    for x in r[key]["runs"]))
     if "preannotate" in r:
-        lines.append("- pre-annotation: articles/s "
-                     + _runs(r["preannotate"], "articles_per_second", "{:.0f}"))
+        lines.append("- pre-annotation: whole process, articles per CPU second "
+                     + _runs(r["preannotate"], "process_articles_per_cpu_second", "{:.0f}")
+                     + "; in-process rule path, per CPU second "
+                     + _runs(r["preannotate"], "articles_per_cpu_second", "{:.0f}"))
     if "startup" in r:
         lines.extend(startup.details(r["startup"]))
     if "push" in r:
