@@ -101,21 +101,29 @@ def test_a_number_typed_on_the_command_line_gets_typers_message() -> None:
     assert "greater than or equal to 1" in result.output
 
 
+def _run_cli(argv: list[str], report: str) -> dict[str, Any]:
+    """Run `newsclaims ARGV` in a fresh interpreter; the dict `report` (a Python
+    expression evaluated after the command, `sys` in scope) plus its exit code."""
+    code = (
+        "import json, sys\n"
+        "from newsclaims.cli import main\n"
+        f"sys.argv = ['newsclaims', *{argv!r}]\n"
+        "code = None\ntry:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+        f"print(json.dumps({{**{report}, 'exit': code}}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
+
+
 @pytest.mark.parametrize("verb", ["validate", "import brat"])
 def test_a_command_run_imports_no_pydantic(verb: str, tmp_path: Path) -> None:
     fixtures = Path(__file__).parent / "fixtures"
     args = ([str(fixtures / "exports" / "clean.json")] if verb == "validate"
             else [str(fixtures / "brat" / "corpus"), "-o", str(tmp_path / "out")])
-    code = (
-        "import json, sys\n"
-        "from newsclaims.cli import main\n"
-        f"sys.argv = ['newsclaims', *{verb.split()!r}, *{args!r}]\n"
-        "code = None\ntry:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
-        "print(json.dumps({'pydantic': 'pydantic' in sys.modules, 'exit': code}))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, check=True)
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"pydantic": False, "exit": 0}
+    found = _run_cli([*verb.split(), *args], "{'pydantic': 'pydantic' in sys.modules}")
+    assert found == {"pydantic": False, "exit": 0}
 
 
 @pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("4", "4")])
@@ -138,15 +146,7 @@ def test_a_refused_release_never_loads_the_code_that_writes_one(tmp_path: Path) 
     pass, do without them."""
     export = Path(__file__).parent / "fixtures" / "exports" / "label-unknown.json"
     args = [str(export), "--version", "0.1.0", "--dataset-dir", str(tmp_path / "dataset")]
-    code = (
-        "import json, sys\n"
-        "from newsclaims.cli import main\n"
-        f"sys.argv = ['newsclaims', 'release', *{args!r}]\n"
-        "code = None\ntry:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
-        "loaded = sorted(m for m in ('pyarrow.parquet', 'pyarrow.compute', 'matplotlib',"
-        " 'newsclaims.release.changelog') if m in sys.modules)\n"
-        "print(json.dumps({'loaded': loaded, 'exit': code}))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, check=True)
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"loaded": [], "exit": 1}
+    writing = ("pyarrow.parquet", "pyarrow.compute", "matplotlib", "newsclaims.release.changelog")
+    found = _run_cli(["release", *args],
+                     f"{{'loaded': sorted(m for m in {writing!r} if m in sys.modules)}}")
+    assert found == {"loaded": [], "exit": 1}
