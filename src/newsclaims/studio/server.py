@@ -66,6 +66,9 @@ from newsclaims.studio.paths import studio_paths as studio_paths
 from newsclaims.studio.redact import redact_url
 
 LABEL_STUDIO_REQUIREMENT = "label-studio==1.23.2"
+# The versions of everything label-studio pulls in, as tested (written by scripts/lock):
+# its own requirements are ranges, so a fresh install would otherwise get that day's PyPI.
+LABEL_STUDIO_CONSTRAINTS = Path(__file__).with_name("label-studio-constraints.txt")
 DEFAULT_PORT = 8080
 ENV_URL = "LABEL_STUDIO_URL"
 ENV_API_KEY = "LABEL_STUDIO_API_KEY"
@@ -127,7 +130,8 @@ def ensure_server_venv(
             "install",
             "--disable-pip-version-check",
         ]
-        subprocess.run([*pip, "-q", LABEL_STUDIO_REQUIREMENT], check=True, stdout=out)
+        subprocess.run([*pip, "-q", "-c", str(LABEL_STUDIO_CONSTRAINTS), LABEL_STUDIO_REQUIREMENT],
+                       check=True, stdout=out)
     except subprocess.CalledProcessError as exc:
         raise NewsclaimsError(
             f"could not install {LABEL_STUDIO_REQUIREMENT} into {paths.venv} "
