@@ -43,7 +43,8 @@ def _differences(pins: dict[str, str], installed: dict[str, str]) -> list[str]:
 
 def test_the_project_environment_has_the_locked_versions() -> None:
     installed = {canonicalize_name(d.metadata["Name"]): d.version for d in metadata.distributions()}
-    assert _differences(locked(PROJECT_LOCK), installed) == []
+    drift = _differences(locked(PROJECT_LOCK), installed)
+    assert not drift, f"{drift}: .venv/bin/python -m pip install -c constraints.txt -e '.[dev]'"
 
 
 def test_every_requirement_of_the_project_is_locked() -> None:
@@ -82,5 +83,8 @@ def test_the_label_studio_environment_has_exactly_the_locked_versions() -> None:
     installed = {canonicalize_name(name): version for name, version in json.loads(listed).items()
                  if canonicalize_name(name) not in _VENV_TOOLS}
     pins = locked(server.LABEL_STUDIO_CONSTRAINTS)
-    assert _differences(pins, installed) == []
-    assert sorted(set(installed) - set(pins)) == []
+    again = f"remove {SERVER_VENV} and run scripts/setup"
+    drift = _differences(pins, installed)
+    assert not drift, f"{drift}: {again}"
+    unlocked = sorted(set(installed) - set(pins))
+    assert not unlocked, f"not in {server.LABEL_STUDIO_CONSTRAINTS.name}: {unlocked}: {again}"
