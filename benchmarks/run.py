@@ -42,8 +42,9 @@ import synth  # noqa: E402
 
 QUICK = {"small": 500, "large": 2000, "push": 200, "preannotate": 200}
 FULL = {"small": 20_000, "large": 100_000, "push": 10_000, "preannotate": 1000}
-PACKAGES = ("newsclaims", "pyarrow", "pandas", "ijson", "orjson", "jsonschema",
-            "label-studio-sdk")
+# The libraries the measured paths run on (versions as constraints.txt locks them).
+PACKAGES = ("newsclaims", "pyarrow", "duckdb", "numpy", "pandas", "orjson", "msgspec", "ijson",
+            "jsonschema", "matplotlib", "label-studio-sdk")
 
 
 def run_case(name: str, *args: str) -> dict[str, Any]:
